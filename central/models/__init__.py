@@ -1,0 +1,33 @@
+"""Central's tables (SQLModel). Importing this package registers every table on `metadata`.
+
+Schema changes go through Alembic (`central/migrations`), never `create_all`, so a database
+created today and one migrated from the first release have the same shape.
+"""
+
+from central.models.audit import AuditEntry
+from central.models.base import metadata
+from central.models.catalog import Bib, Contributor, Item, ItemStatus
+from central.models.circulation import Hold, HoldStatus, Loan
+from central.models.locations import Location, LocationKind
+from central.models.notices import Notice
+from central.models.patrons import IdDocumentKind, InternetAccount, Patron, PatronBlock, PatronStatus
+
+__all__ = [
+    "AuditEntry",
+    "Bib",
+    "Contributor",
+    "Hold",
+    "HoldStatus",
+    "IdDocumentKind",
+    "InternetAccount",
+    "Item",
+    "ItemStatus",
+    "Loan",
+    "Location",
+    "LocationKind",
+    "Notice",
+    "Patron",
+    "PatronBlock",
+    "PatronStatus",
+    "metadata",
+]
