@@ -49,7 +49,10 @@ def _ensure_sqlite_folder(database_url: str) -> None:
 
 
 def new_session(engine: Engine) -> Session:
-    """A session whose objects stay readable after commit (services return them to callers)."""
+    """A session whose objects stay readable after commit (services return them to callers).
+
+    Writes happen only inside `central.services.context.transaction`, which services open.
+    """
     return Session(engine, expire_on_commit=False)
 
 

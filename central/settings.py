@@ -45,5 +45,5 @@ class Settings(BaseSettings):
 
     @property
     def database_kind(self) -> str:
-        """"sqlite" or "postgresql": what /healthz and the logs report."""
+        """ "sqlite" or "postgresql": what /healthz and the logs report."""
         return self.database_url.split(":", 1)[0].split("+", 1)[0]

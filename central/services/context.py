@@ -1,0 +1,55 @@
+"""Who acts, where, when: what every service call needs besides its own arguments."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from sync_protocol.policy import CirculationPolicy
+from sync_protocol.timezone import as_utc, tokyo_date, utc_now
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """The session plus the actor ("staff:3", "patron:12", "node:van-1", "system:nightly"),
+    the location the action happens at, the instant it happens, and the circulation policy."""
+
+    session: Session
+    policy: CirculationPolicy
+    actor: str
+    location_id: int
+    now: datetime = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "now", as_utc(self.now))
+
+    @property
+    def today(self) -> date:
+        """The Tokyo business day of `now`."""
+        return tokyo_date(self.now)
+
+
+_IN_UNIT = "central.unit_of_work"
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """One use case, one transaction; a savepoint inside a caller's unit of work (a sync batch).
+
+    A transaction the session began by itself for a read outside any use case is rolled back
+    first: it holds no sanctioned writes, and committing it would let writes bypass services.
+    """
+    if session.info.get(_IN_UNIT):
+        with session.begin_nested():
+            yield session
+        return
+    if session.in_transaction():
+        session.rollback()
+    session.info[_IN_UNIT] = True
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.info[_IN_UNIT] = False
