@@ -1,9 +1,10 @@
 """Central's configuration: one object, built once per program from CENTRAL_* variables and passed in."""
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sync_protocol.policy import Calendar, CirculationPolicy
@@ -20,6 +21,8 @@ class Settings(BaseSettings):
     main_location_code: str = "MAIN"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Language of operator and staff messages: "ja" (default) or "en".
+    lang: str = "ja"
 
     loan_days: int = 14
     renewal_days: int = 14
@@ -30,6 +33,29 @@ class Settings(BaseSettings):
     # 0 = Monday. The library is closed on Mondays unless configured otherwise.
     closed_weekdays: list[int] = Field(default_factory=lambda: [0])
     closed_dates: list[date] = Field(default_factory=list)
+
+    # Nightly job (docs/nightly.md): when the scheduler runs it (Asia/Tokyo), and how late a missed run may still start.
+    nightly_time: time = time(2, 0)
+    nightly_misfire_grace_hours: int = 20
+    # How long a runner's lease on the job lock lasts before another scheduler may take over.
+    nightly_lock_minutes: int = 60
+    # R10: overdue reminders (督促) go out when a loan is this many days overdue (one per threshold).
+    overdue_reminder_days: list[int] = Field(default_factory=lambda: [1, 8, 15])
+    # No reading history: days after the return before a loan loses its patron (0 = the next nightly run).
+    loan_history_grace_days: int = 0
+    # R10 e-mail. No smtp_host (the embedded default): messages are written as .eml files to mail_outbox_dir.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = 30.0
+    # The no-reply sender: replies to it are not read, and every message says so.
+    mail_from: str = "no-reply@library.example.jp"
+    # Where .eml files go without SMTP; default: <data_dir>/outbox-mail.
+    mail_outbox_dir: Path | None = None
+    # Printed in every message so patrons know how to reach the library (replies are not read).
+    library_phone: str = ""
 
     def policy(self) -> CirculationPolicy:
         """The circulation policy both central and the vans evaluate (sync_protocol rules)."""
@@ -42,6 +68,11 @@ class Settings(BaseSettings):
             hold_pickup_open_days=self.hold_pickup_open_days,
             calendar=Calendar(frozenset(self.closed_weekdays), frozenset(self.closed_dates)),
         )
+
+    @property
+    def mail_outbox(self) -> Path:
+        """The folder for .eml files when no SMTP host is configured."""
+        return self.mail_outbox_dir or self.data_dir / "outbox-mail"
 
     @property
     def database_kind(self) -> str:

@@ -19,7 +19,8 @@ class ServiceContext:
     session: Session
     policy: CirculationPolicy
     actor: str
-    location_id: int
+    # None only for set-up work that happens nowhere in particular (creating the first locations).
+    location_id: int | None
     now: datetime = field(default_factory=utc_now)
 
     def __post_init__(self) -> None:

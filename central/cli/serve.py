@@ -1,0 +1,21 @@
+"""`central serve`: Uvicorn in front of the app factory."""
+
+import typer
+import uvicorn
+
+from central.settings import Settings
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default: CENTRAL_HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default: CENTRAL_PORT or 8000)."),
+    workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
+) -> None:
+    settings = Settings()
+    uvicorn.run(
+        "central.web.app:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+    )
