@@ -1,0 +1,145 @@
+"""Every word staff and patrons read from the node, in Japanese and English.
+
+Japanese is the default (BOOKMOBILE_LANG=en switches). Errors carry their own wording
+(`bookmobile.errors`); this table holds the rest: confirmations, notes, receipt lines.
+"""
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # confirmations
+    "done": ("完了", "Done"),
+    "lent": ("貸出: {barcode} {title} (返却期限 {due})", "Lent: {barcode} {title} (due {due})"),
+    "handed_over": (
+        "予約資料を受け渡し: {barcode} {title} (返却期限 {due})",
+        "Hold handed over: {barcode} {title} (due {due})",
+    ),
+    "bypassed_hold": (
+        "  ※ この資料には他の予約がありますが、来館者優先で貸出しました(予約は別の資料に回ります)。",
+        "  Note: a hold targeted this copy; the walk-in patron gets it (R14), the hold moves to another copy.",
+    ),
+    "returned": ("返却: {barcode} {title}", "Returned: {barcode} {title}"),
+    "return_overdue": ("  ※ 返却期限を{days}日過ぎていました。", "  Note: {days} day(s) overdue."),
+    "return_hold_waiting": (
+        "  ★ 予約が入っています。書架に戻さず、予約資料として取り置いてください。",
+        "  ★ A hold is waiting: put this copy aside for it, not back on the shelf.",
+    ),
+    "return_no_loan_record": (
+        "  ※ 車両の記録では貸出中ではありませんでした。返却として記録し、本館で確認します。",
+        "  Note: the van had no loan for this copy; recorded as returned for central to check.",
+    ),
+    "return_not_carried": (
+        "  ※ この車両の資料一覧にない資料です。返却として記録し、本館で確認します。",
+        "  Note: not in this van's item list; recorded as returned for central to check.",
+    ),
+    "renewed": (
+        "延長: {barcode} {title} 返却期限 {old} → {new}",
+        "Renewed: {barcode} {title} due {old} -> {new}",
+    ),
+    "registered": ("利用者登録: カード番号 {card} {name} さん", "Registered: card {card}, {name}"),
+    "internet_issued": (
+        "インターネットサービスの仮パスワードを発行しました(レシートでお渡しください)。",
+        "Temporary internet password issued (hand the receipt to the patron).",
+    ),
+    "email_changed": ("メールアドレスを変更: {name} さん → {email}", "E-mail changed: {name} -> {email}"),
+    "email_removed": ("メールアドレスを削除: {name} さん", "E-mail removed: {name}"),
+    "initialised": ("車両 {node_id} として初期化しました({path})。", "Initialised as node {node_id} ({path})."),
+    "snapshot_loaded": (
+        "スナップショットを読み込みました: 利用者 {patrons}件、資料 {items}件、予約 {holds}件、停車場所 {stops}か所",
+        "Snapshot loaded: {patrons} patrons, {items} items, {holds} holds, {stops} stops",
+    ),
+    "stop_set": ("現在の停車場所: {name} ({code})", "Current stop: {name} ({code})"),
+    "patron_line": ("{name} さん (カード {card}、貸出中 {loans}冊)", "{name} (card {card}, {loans} on loan)"),
+    "some_failed": ("{failed}件は処理できませんでした。", "{failed} item(s) could not be processed."),
+    "unexpected": (
+        "予期しないエラーが発生しました({kind})。この操作は完了していない可能性があります。"
+        "詳細は {log} に記録しました。",
+        "Unexpected error ({kind}). The action may not have completed. Details were written to {log}.",
+    ),
+    "printer_failed": (
+        "レシートを印刷できませんでした({printer}: {reason})。操作は完了しています。",
+        "The receipt could not be printed ({printer}: {reason}). The action itself is done.",
+    ),
+    # counter mode
+    "counter_intro": (
+        "カウンターモード: 利用者カードを読み取り、続けて資料を読み取ってください。"
+        "空行で利用者を終了、Ctrl+Dで終了します。",
+        "Counter mode: scan a library card, then the items. A blank line ends the patron; Ctrl+D quits.",
+    ),
+    "counter_intro_returns": (
+        "返却カウンターモード: 資料を読み取ってください。Ctrl+Dで終了します。",
+        "Return counter mode: scan the items. Ctrl+D quits.",
+    ),
+    "counter_scan_card": ("カードを読み取ってください", "Scan a card"),
+    "counter_scan_item": ("資料を読み取ってください(空行で終了)", "Scan an item (blank line to finish)"),
+    "counter_patron_done": ("{name} さん: {count}冊 貸出", "{name}: {count} item(s) lent"),
+    "counter_bye": ("カウンターモードを終了します。", "Counter mode ended."),
+    # status
+    "status_title": ("移動図書館端末の状態", "Bookmobile node status"),
+    "status_node": ("車両ID / エポック", "Node / epoch"),
+    "status_pending": ("未送信の操作", "Pending operations"),
+    "status_total": ("記録した操作(合計)", "Recorded operations (total)"),
+    "status_oldest": ("最も古い未送信", "Oldest pending"),
+    "status_last_sync": ("最後の同期", "Last successful sync"),
+    "status_snapshot": ("スナップショット作成日時", "Snapshot generated"),
+    "status_snapshot_age": ("スナップショットの経過時間", "Snapshot age"),
+    "status_stop": ("現在の停車場所", "Current stop"),
+    "status_clock_offset": ("時計のずれ(本館比)", "Clock offset (vs central)"),
+    "status_cards_left": ("発行可能なカード番号", "Card numbers left"),
+    "status_schema": ("データベースの版", "Schema version"),
+    "status_never": ("まだありません", "never"),
+    "status_not_measured": ("未測定(同期時に測定)", "not measured yet (measured at sync)"),
+    "status_none": ("なし", "none"),
+    "status_clock_warning": (
+        "警告: この端末の時計がスナップショット作成時刻より前です。時計を確認してください。",
+        "Warning: this laptop's clock is earlier than the snapshot's time. Check the clock.",
+    ),
+    "hours": ("{hours}時間{minutes}分", "{hours} h {minutes} min"),
+    "days": ("{days}日{hours}時間", "{days} d {hours} h"),
+    # holds list
+    "holds_title": ("この停車場所で受け渡す予約", "Holds to hand over at this stop"),
+    "holds_all_title": ("この車両で受け渡す予約(全停車場所)", "Holds to hand over (all stops)"),
+    "holds_col_card": ("カード", "Card"),
+    "holds_col_barcode": ("資料", "Item"),
+    "holds_col_title": ("書名", "Title"),
+    "holds_col_stop": ("受取場所", "Pickup"),
+    "holds_col_deadline": ("取置期限", "Until"),
+    "holds_col_state": ("状態", "State"),
+    "holds_waiting": ("お渡し待ち", "waiting"),
+    "holds_done": ("受け渡し済", "handed over"),
+    # receipts
+    "r_loan": ("貸出票", "Loan receipt"),
+    "r_renewal": ("延長票", "Renewal receipt"),
+    "r_registration": ("利用者登録票", "Registration receipt"),
+    "r_internet": ("インターネットサービス 仮パスワード", "Internet service: temporary password"),
+    "r_bookmobile": ("移動図書館", "Bookmobile"),
+    "r_stop": ("停車場所", "Stop"),
+    "r_card": ("カード番号", "Card"),
+    "r_name": ("お名前", "Name"),
+    "r_due": ("返却期限", "Due"),
+    "r_new_due": ("新しい返却期限", "New due date"),
+    "r_count": ("貸出冊数", "Items"),
+    "r_footer_loan": ("返却期限までにお返しください。", "Please return by the due date."),
+    "r_password": ("仮パスワード", "Temporary password"),
+    "r_password_once": (
+        "このパスワードはこの紙にのみ印字されます。図書館では再表示できません。",
+        "This password is printed only on this receipt; the library cannot show it again.",
+    ),
+    "r_next_day": (
+        "移動図書館でのお申込みは、本館のシステムに取り込まれた翌日からご利用いただけます(最短で {day})。",
+        "Applications taken on the bookmobile work from the day after the main library takes them in "
+        "(at the earliest {day}).",
+    ),
+    "r_change_password": (
+        "初めてログインしたら、パスワードを変更してください。",
+        "Please change the password when you first sign in.",
+    ),
+    "r_forgot": (
+        "パスワードを忘れた場合は、カードと本人確認書類をお持ちのうえ窓口で再発行を申し込んでください。",
+        "If you forget it, apply again in person with your card and an ID document.",
+    ),
+}
+
+
+def text(key: str, lang: str = "ja", **values: object) -> str:
+    """The wording of `key` in `lang` ("en", otherwise Japanese), with `values` filled in."""
+    ja, en = _TEXT[key]
+    return (en if lang == "en" else ja).format(**values)
