@@ -123,6 +123,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "このパスワードはこの紙にのみ印字されます。図書館では再表示できません。",
         "This password is printed only on this receipt; the library cannot show it again.",
     ),
+    "r_reissued": (
+        "再発行しました。以前のパスワードは、本館のシステムに取り込まれた時点で使えなくなります。",
+        "Re-issued: the old password stops working once the main library takes this in.",
+    ),
     "r_next_day": (
         "移動図書館でのお申込みは、本館のシステムに取り込まれた翌日からご利用いただけます(最短で {day})。",
         "Applications taken on the bookmobile work from the day after the main library takes them in "

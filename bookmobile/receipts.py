@@ -69,7 +69,7 @@ def registration_receipt(header: ReceiptHeader, registration: Registration, lang
     out = _head(header, "r_registration", lang)
     out += [f"{text('r_card', lang)}: {registration.card_number}", f"{text('r_name', lang)}: {registration.name}"]
     if registration.internet is not None:
-        out += [_THIN, *_password_lines(registration.internet, lang)]
+        out += [_THIN, text("r_internet", lang), *_password_lines(registration.internet, lang)]
     out.append(_RULE)
     return "\n".join(out)
 
@@ -83,9 +83,10 @@ def password_receipt(header: ReceiptHeader, issued: IssuedPassword, lang: str = 
 
 def _password_lines(issued: IssuedPassword, lang: str) -> list[str]:
     """R4 (printed once), R5 (next day at the earliest), R6 (please change it), R7 (re-issue only)."""
+    reissue = [text("r_reissued", lang)] if issued.reissued else []
     return [
-        text("r_internet", lang),
         f"{text('r_password', lang)}: {issued.temporary_password}",
+        *reissue,
         text("r_password_once", lang),
         text("r_next_day", lang, day=issued.earliest_first_login),
         text("r_change_password", lang),

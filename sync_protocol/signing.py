@@ -60,6 +60,15 @@ def public_key_of(private_key: bytes) -> str:
     return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
 
 
+def is_public_key(text: str) -> bool:
+    """True when `text` is a base64 Ed25519 public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError:
+        return False
+    return True
+
+
 def fingerprint(public_key: str) -> str:
     """A short, stable name for a public key (shown to admins)."""
     return hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]

@@ -7,7 +7,6 @@ traceback goes to the log file, never to the screen).
 
 from typing import Any
 
-import click
 import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
@@ -22,10 +21,10 @@ from bookmobile.settings import Settings
 class _NodeGroup(TyperGroup):
     """Runs a command and converts whatever it raises into staff-facing output."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors and exits: Typer prints those
             raise
         except BookmobileError as error:
             app = ctx.find_object(AppContext)
