@@ -11,8 +11,28 @@ from central.models.circulation import Hold, HoldStatus, Loan
 from central.models.locations import Location, LocationKind
 from central.models.notices import Notice
 from central.models.patrons import IdDocumentKind, InternetAccount, Patron, PatronBlock, PatronStatus
+from central.models.sync import (
+    CardBlock,
+    ChangeLogEntry,
+    Conflict,
+    ConflictStatus,
+    NodeStatus,
+    RequestNonce,
+    SyncBatch,
+    SyncNode,
+    SyncOperation,
+)
 
 __all__ = [
+    "CardBlock",
+    "ChangeLogEntry",
+    "Conflict",
+    "ConflictStatus",
+    "NodeStatus",
+    "RequestNonce",
+    "SyncBatch",
+    "SyncNode",
+    "SyncOperation",
     "AuditEntry",
     "Bib",
     "Contributor",

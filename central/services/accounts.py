@@ -226,3 +226,13 @@ def change_email(ctx: ServiceContext, patron: Patron, raw: str) -> Patron:
         ctx.session.add(patron)
         audit.record(ctx, "patron.change_email", "patron", patron.id, before=before, after={"email": patron.email})
         return patron
+
+
+def remove_email(ctx: ServiceContext, patron: Patron) -> Patron:
+    """R11: the patron no longer wants e-mail notices (staff will telephone instead)."""
+    with transaction(ctx.session):
+        before = {"email": patron.email}
+        patron.email = None
+        ctx.session.add(patron)
+        audit.record(ctx, "patron.change_email", "patron", patron.id, before=before, after={"email": None})
+        return patron

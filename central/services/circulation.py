@@ -1,6 +1,7 @@
 """Lending, returning and renewing copies (R9, R14, SPEC 12)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -61,23 +62,28 @@ def lend(ctx: ServiceContext, patron: Patron, barcode: str) -> Loan:
         item = item_by_barcode(ctx.session, barcode)
         ensure_may_borrow(ctx, patron)
         _ensure_lendable(ctx, patron, item)
-        item.status = ItemStatus.ON_LOAN
-        item.current_location_id = ctx.location_id
-        ctx.session.add(item)
-        ctx.session.flush()
-        if fulfil_if_held(ctx, patron, item) is None:
-            retarget_after_walk_in(ctx, item)
-        loan = Loan(
-            item_id=item.id,  # type: ignore[arg-type]
-            patron_id=patron.id,
-            out_at=ctx.now,
-            location_id=ctx.location_id,
-            due_date=due_date_for_loan(ctx.today, ctx.policy),
-        )
-        ctx.session.add(loan)
-        ctx.session.flush()
-        audit.record(ctx, "loan.lend", "loan", loan.id, after={"item": item.barcode, "due_date": loan.due_date})
-        return loan
+        return start_loan(ctx, patron, item, due_date_for_loan(ctx.today, ctx.policy))
+
+
+def start_loan(ctx: ServiceContext, patron: Patron, item: Item, due_date: date) -> Loan:
+    """Open the loan once the checks are done (at the desk by `lend`, on the van before sync)."""
+    item.status = ItemStatus.ON_LOAN
+    item.current_location_id = ctx.location_id  # type: ignore[assignment]
+    ctx.session.add(item)
+    ctx.session.flush()
+    if fulfil_if_held(ctx, patron, item) is None:
+        retarget_after_walk_in(ctx, item)
+    loan = Loan(
+        item_id=item.id,  # type: ignore[arg-type]
+        patron_id=patron.id,
+        out_at=ctx.now,
+        location_id=ctx.location_id,  # type: ignore[arg-type]
+        due_date=due_date,
+    )
+    ctx.session.add(loan)
+    ctx.session.flush()
+    audit.record(ctx, "loan.lend", "loan", loan.id, after={"item": item.barcode, "due_date": loan.due_date})
+    return loan
 
 
 @dataclass(frozen=True)
@@ -102,16 +108,21 @@ def return_item(ctx: ServiceContext, barcode: str) -> ReturnOutcome:
         item = item_by_barcode(ctx.session, barcode)
         loan = open_loan_of(ctx, item)
         if loan is not None:
-            loan.returned_at = ctx.now
-            loan.returned_location_id = ctx.location_id
-            ctx.session.add(loan)
-            audit.record(ctx, "loan.return", "loan", loan.id, after={"item": item.barcode})
-        item.current_location_id = ctx.location_id
+            close_loan(ctx, loan, item)
+        item.current_location_id = ctx.location_id  # type: ignore[assignment]
         hold = _arriving_hold(ctx, item)
         if hold is None:
             hold = route_copy(ctx, item)
         ctx.session.flush()
         return ReturnOutcome(item, loan, hold)
+
+
+def close_loan(ctx: ServiceContext, loan: Loan, item: Item) -> None:
+    """Mark the loan returned now, here (the copy's own routing is the caller's business)."""
+    loan.returned_at = ctx.now
+    loan.returned_location_id = ctx.location_id
+    ctx.session.add(loan)
+    audit.record(ctx, "loan.return", "loan", loan.id, after={"item": item.barcode})
 
 
 def _arriving_hold(ctx: ServiceContext, item: Item) -> Hold | None:
@@ -144,14 +155,19 @@ def renew(ctx: ServiceContext, loan: Loan) -> Loan:
         )
         if check.refusal is not None:
             raise RuleRefused.from_refusal(check.refusal, loan_id=loan.id)
-        before = {"due_date": loan.due_date, "renewal_count": loan.renewal_count}
         assert check.new_due is not None
-        loan.due_date = check.new_due
-        loan.renewal_count += 1
-        loan.renewed_at = ctx.now
-        ctx.session.add(loan)
-        audit.record(ctx, "loan.renew", "loan", loan.id, before=before, after={"due_date": loan.due_date})
-        return loan
+        return extend_loan(ctx, loan, check.new_due)
+
+
+def extend_loan(ctx: ServiceContext, loan: Loan, new_due: date) -> Loan:
+    """Record a renewal once R9 was checked (here by `renew`, or on the van before sync)."""
+    before = {"due_date": loan.due_date, "renewal_count": loan.renewal_count}
+    loan.due_date = new_due
+    loan.renewal_count += 1
+    loan.renewed_at = ctx.now
+    ctx.session.add(loan)
+    audit.record(ctx, "loan.renew", "loan", loan.id, before=before, after={"due_date": loan.due_date})
+    return loan
 
 
 def renew_by_barcode(ctx: ServiceContext, barcode: str) -> Loan:

@@ -1,0 +1,261 @@
+"""What central sends a van (B6): a full snapshot, or the changes since the van's cursor.
+
+Least data on the van: the roster carries only what the desk needs (card number, name and reading
+to confirm who is at the counter, may-borrow, open loans, account yes/no, the first day R1 allows
+an application) - no address, telephone or birth date. Copies are those the van carries, lent, or
+holds for its stops.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from central.models import (
+    Bib,
+    CardBlock,
+    ChangeLogEntry,
+    Hold,
+    HoldStatus,
+    InternetAccount,
+    Item,
+    Loan,
+    Location,
+    Patron,
+    PatronBlock,
+    PatronStatus,
+    SyncNode,
+)
+from central.models.circulation import OPEN_HOLD_STATUSES
+from central.services.context import ServiceContext, transaction
+from sync_protocol.changes import Changes, ScopeChecksums
+from sync_protocol.eligibility_dates import internet_service_eligible_from
+from sync_protocol.snapshot import (
+    CardNumberBlock,
+    CarriedItem,
+    HoldToHandOver,
+    ItemState,
+    RosterEntry,
+    Snapshot,
+    Stop,
+    TitleEntry,
+)
+
+
+def _van_location_ids(ctx: ServiceContext, node: SyncNode) -> list[int]:
+    stops = ctx.session.exec(select(Location.id).where(Location.parent_id == node.location_id)).all()
+    return [node.location_id, *[s for s in stops if s is not None]]
+
+
+def _stops(ctx: ServiceContext, node: SyncNode) -> tuple[Stop, ...]:
+    rows = ctx.session.exec(select(Location).where(Location.parent_id == node.location_id).order_by(col(Location.code)))
+    return tuple(Stop(code=s.code, name=s.name) for s in rows)
+
+
+def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> list[RosterEntry]:
+    """Roster entries for active patrons (all of them, or those in `patron_ids`)."""
+    query = select(Patron).where(Patron.status == PatronStatus.ACTIVE)
+    if patron_ids is not None:
+        query = query.where(col(Patron.id).in_(list(patron_ids)))
+    patrons = ctx.session.exec(query).all()
+    open_loans = dict(
+        ctx.session.exec(  # type: ignore[arg-type]
+            select(Loan.patron_id, func.count()).where(col(Loan.returned_at).is_(None)).group_by(Loan.patron_id)
+        ).all()
+    )
+    blocked = set(ctx.session.exec(select(PatronBlock.patron_id).where(col(PatronBlock.lifted_at).is_(None))).all())
+    accounts = set(ctx.session.exec(select(InternetAccount.patron_id)).all())
+    return [
+        RosterEntry(
+            card_number=p.card_number,
+            name=p.name,
+            name_reading=p.name_reading,
+            blocked=p.id in blocked,
+            open_loans=open_loans.get(p.id, 0),
+            has_internet_account=p.id in accounts,
+            internet_eligible_from=internet_service_eligible_from(p.birth_date),
+        )
+        for p in patrons
+    ]
+
+
+def _carried_items(ctx: ServiceContext, node: SyncNode, item_ids: Iterable[int] | None = None) -> list[CarriedItem]:
+    """Copies whose home or current place is the van or one of its stops (on the shelf, lent, or held)."""
+    places = _van_location_ids(ctx, node)
+    query = select(Item).where(or_(col(Item.home_location_id).in_(places), col(Item.current_location_id).in_(places)))
+    if item_ids is not None:
+        query = query.where(col(Item.id).in_(list(item_ids)))
+    items = ctx.session.exec(query).all()
+    ids = [i.id for i in items]
+    loans = {
+        loan.item_id: (loan, card)
+        for loan, card in ctx.session.exec(
+            select(Loan, Patron.card_number)
+            .join(Patron, col(Patron.id) == Loan.patron_id)
+            .where(col(Loan.returned_at).is_(None), col(Loan.item_id).in_(ids))
+        ).all()
+    }
+    holds = dict(
+        ctx.session.exec(  # type: ignore[arg-type]
+            select(Hold.item_id, Hold.id).where(col(Hold.status).in_(OPEN_HOLD_STATUSES), col(Hold.item_id).in_(ids))
+        ).all()
+    )
+    result = []
+    for item in items:
+        loan, card = loans.get(item.id, (None, None))
+        result.append(
+            CarriedItem(
+                barcode=item.barcode,
+                bib_id=item.bib_id,
+                status=ItemState(item.status),
+                due_date=loan.due_date if loan else None,
+                borrower_card=card,
+                renewal_count=loan.renewal_count if loan else 0,
+                hold_id=holds.get(item.id),
+            )
+        )
+    return result
+
+
+def _titles(ctx: ServiceContext, bib_ids: Iterable[int]) -> list[TitleEntry]:
+    ids = sorted(set(bib_ids))
+    waiting = dict(
+        ctx.session.exec(  # type: ignore[arg-type]
+            select(Hold.bib_id, func.count())
+            .where(Hold.status == HoldStatus.QUEUED, col(Hold.bib_id).in_(ids))
+            .group_by(Hold.bib_id)
+        ).all()
+    )
+    bibs = ctx.session.exec(select(Bib.id, Bib.title).where(col(Bib.id).in_(ids))).all()
+    return [TitleEntry(bib_id=b, title=t, holds_waiting=waiting.get(b, 0)) for b, t in bibs]  # type: ignore[misc]
+
+
+def _holds(ctx: ServiceContext, node: SyncNode, hold_ids: Iterable[int] | None = None) -> list[HoldToHandOver]:
+    """Holds whose copy is caught for pickup at one of the van's stops."""
+    query = (
+        select(Hold, Patron.card_number, Item.barcode, Location.code)
+        .join(Patron, col(Patron.id) == Hold.patron_id)
+        .join(Item, col(Item.id) == Hold.item_id)
+        .join(Location, col(Location.id) == Hold.pickup_location_id)
+        .where(
+            Location.parent_id == node.location_id,
+            col(Hold.status).in_([HoldStatus.READY, HoldStatus.IN_TRANSIT]),
+        )
+    )
+    if hold_ids is not None:
+        query = query.where(col(Hold.id).in_(list(hold_ids)))
+    return [
+        HoldToHandOver(
+            hold_id=hold.id,  # type: ignore[arg-type]
+            card_number=card,
+            bib_id=hold.bib_id,
+            barcode=barcode,
+            stop_code=stop,
+            pickup_deadline=hold.pickup_deadline,
+        )
+        for hold, card, barcode, stop in ctx.session.exec(query).all()
+    ]
+
+
+def _card_blocks(ctx: ServiceContext, node: SyncNode) -> tuple[CardNumberBlock, ...]:
+    blocks = ctx.session.exec(select(CardBlock).where(CardBlock.node_id == node.id).order_by(col(CardBlock.first)))
+    return tuple(CardNumberBlock(first=b.first, last=b.last) for b in blocks)
+
+
+def _cursor(ctx: ServiceContext) -> int:
+    return ctx.session.exec(select(func.max(ChangeLogEntry.id))).one() or 0
+
+
+def full_snapshot(ctx: ServiceContext, node: SyncNode, library_name: str) -> Snapshot:
+    """Everything the van needs, as of now: for the first pull and any re-bootstrap."""
+    with transaction(ctx.session):
+        cursor = _cursor(ctx)
+        items = _carried_items(ctx, node)
+        holds = _holds(ctx, node)
+        titles = _titles(ctx, [i.bib_id for i in items] + [h.bib_id for h in holds])
+        snapshot = Snapshot(
+            node_id=node.code,
+            generated_at=ctx.now,
+            library_name=library_name,
+            policy=ctx.policy,
+            stops=_stops(ctx, node),
+            card_blocks=_card_blocks(ctx, node),
+            titles=tuple(sorted(titles, key=lambda t: t.bib_id)),
+            items=tuple(sorted(items, key=lambda i: i.barcode)),
+            holds=tuple(sorted(holds, key=lambda h: h.hold_id)),
+            roster=tuple(sorted(_roster(ctx), key=lambda r: r.card_number)),
+            cursor=cursor,
+            node_applied_seq=node.high_water,
+        )
+        _note_pull(ctx, node)
+        return snapshot
+
+
+def _note_pull(ctx: ServiceContext, node: SyncNode) -> None:
+    fresh = ctx.session.get(SyncNode, node.id)
+    if fresh is not None:
+        fresh.last_pull_at = ctx.now
+        ctx.session.add(fresh)
+
+
+def changes_since(ctx: ServiceContext, node: SyncNode, since: int) -> Changes:
+    """The changes after cursor `since`, and the checksum of each whole scope as it now stands."""
+    with transaction(ctx.session):
+        cursor = _cursor(ctx)
+        changed: dict[str, set[int]] = {"roster": set(), "items": set(), "titles": set(), "holds": set()}
+        for scope, key in ctx.session.exec(
+            select(ChangeLogEntry.scope, ChangeLogEntry.key).where(
+                ChangeLogEntry.id > since, ChangeLogEntry.id <= cursor
+            )
+        ).all():
+            changed[scope].add(int(key))
+        roster = _roster(ctx, changed["roster"])
+        gone_patrons = ctx.session.exec(
+            select(Patron.card_number).where(
+                col(Patron.id).in_(changed["roster"]), Patron.status != PatronStatus.ACTIVE
+            )
+        ).all()
+        items = _carried_items(ctx, node, changed["items"])
+        gone_items = set(ctx.session.exec(select(Item.barcode).where(col(Item.id).in_(changed["items"]))).all()) - {
+            i.barcode for i in items
+        }
+        holds = _holds(ctx, node, changed["holds"])
+        gone_holds = changed["holds"] - {h.hold_id for h in holds}
+        full_items = _carried_items(ctx, node)
+        full_holds = _holds(ctx, node)
+        relevant_bibs = {i.bib_id for i in full_items} | {h.bib_id for h in full_holds}
+        titles = _titles(ctx, (changed["titles"] | {i.bib_id for i in items}) & relevant_bibs)
+        checksums = ScopeChecksums.of(
+            Snapshot(
+                node_id=node.code,
+                generated_at=ctx.now,
+                library_name="",
+                policy=ctx.policy,
+                stops=(),
+                card_blocks=(),
+                titles=tuple(_titles(ctx, relevant_bibs)),
+                items=tuple(full_items),
+                holds=tuple(full_holds),
+                roster=tuple(_roster(ctx)),
+            )
+        )
+        _note_pull(ctx, node)
+        return Changes(
+            node_id=node.code,
+            generated_at=ctx.now,
+            since=since,
+            cursor=cursor,
+            node_applied_seq=node.high_water,
+            roster=tuple(roster),
+            roster_deleted=tuple(sorted(gone_patrons)),
+            titles=tuple(titles),
+            titles_deleted=tuple(sorted(changed["titles"] - relevant_bibs)),
+            items=tuple(items),
+            items_deleted=tuple(sorted(gone_items)),
+            holds=tuple(holds),
+            holds_deleted=tuple(sorted(gone_holds)),
+            policy=ctx.policy,
+            stops=_stops(ctx, node),
+            card_blocks=_card_blocks(ctx, node),
+            checksums=checksums,
+        )

@@ -1,0 +1,188 @@
+"""Taking in a batch (B3): one transaction, exactly once, with a stored receipt.
+
+Stages, all inside one transaction so a crash at any point leaves either nothing or everything:
+lock the node; answer a replay with its stored receipt; refuse a gap; for each operation already
+held compare bodies (same -> duplicate, different -> the node is a clone or an old backup:
+quarantine); apply the rest in order through the services; store operations, conflicts, the new
+high-water mark and the receipt.
+"""
+
+import json
+from datetime import datetime
+
+from sqlmodel import select
+
+from central.models import NodeStatus, SyncBatch, SyncNode, SyncOperation
+from central.services.context import ServiceContext, transaction
+from central.services.offline import Disagreement
+from central.sync.apply import Held, OperationContext, apply_payload
+from central.sync.clock import is_implausible, place_in_time
+from central.sync.conflicts import raise_conflict
+from central.sync.devices import quarantine
+from central.sync.errors import BadRequest, NodeQuarantined, NodeRevoked, SequenceGap
+from central.sync.stops import location_for_stop
+from sync_protocol.batch import Batch, OperationReceipt, Outcome, Receipt
+from sync_protocol.codec import canonical_json
+from sync_protocol.operations import Operation
+
+
+def ingest_batch(ctx: ServiceContext, node: SyncNode, batch: Batch) -> Receipt:
+    """Apply `batch` from `node` exactly once and return the receipt (the stored one on a replay)."""
+    with transaction(ctx.session):
+        node = _lock(ctx, node)
+        if batch.node_id != node.code:
+            raise BadRequest("wrong_node", "別の端末のバッチです。", "The batch belongs to another node.")
+        stored = ctx.session.exec(
+            select(SyncBatch).where(
+                SyncBatch.node_id == node.id, SyncBatch.epoch == batch.epoch, SyncBatch.sha256 == batch.sha256()
+            )
+        ).first()
+        if stored is not None:
+            return Receipt.from_dict(json.loads(stored.receipt))
+        _check_epoch(node, batch)
+        if batch.first_seq > node.high_water + 1:
+            raise SequenceGap(node.high_water + 1)
+        receipts = _take_in(ctx, node, batch)
+        receipt = Receipt(node.code, batch.epoch, batch.sha256(), node.high_water, tuple(receipts))
+        record = SyncBatch(
+            node_id=node.id,  # type: ignore[arg-type]
+            epoch=batch.epoch,
+            first_seq=batch.first_seq,
+            last_seq=batch.last_seq,
+            sha256=batch.sha256(),
+            received_at=ctx.now,
+            clock_offset_ms=node.clock_offset_ms,
+            receipt=canonical_json(receipt.to_dict()).decode(),
+        )
+        node.last_batch_at = ctx.now
+        ctx.session.add_all([record, node])
+        return receipt
+
+
+def _lock(ctx: ServiceContext, node: SyncNode) -> SyncNode:
+    """The node row, locked: two workers receiving the same batch apply it once."""
+    locked = ctx.session.exec(select(SyncNode).where(SyncNode.id == node.id).with_for_update()).one()
+    ctx.session.refresh(locked)
+    if locked.status == NodeStatus.REVOKED:
+        raise NodeRevoked()
+    if locked.status == NodeStatus.QUARANTINED:
+        raise NodeQuarantined()
+    return locked
+
+
+def _check_epoch(node: SyncNode, batch: Batch) -> None:
+    if batch.epoch != node.epoch:
+        raise BadRequest(
+            "stale_epoch",
+            "端末の登録情報が古くなっています(再登録後の古いデータ)。管理者に連絡してください。",
+            f"Epoch {batch.epoch} is not the node's current epoch {node.epoch}.",
+            expected_epoch=node.epoch,
+        )
+
+
+def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[OperationReceipt]:
+    receipts: list[OperationReceipt] = []
+    for position, op in enumerate(batch.operations):
+        if op.seq <= node.high_water:
+            prior = ctx.session.exec(
+                select(SyncOperation).where(
+                    SyncOperation.node_id == node.id, SyncOperation.epoch == op.epoch, SyncOperation.seq == op.seq
+                )
+            ).one()
+            if prior.sha256 == op.sha256():
+                receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.DUPLICATE, prior.code))
+                continue
+            receipts += _diverged(ctx, node, prior, batch.operations[position:])
+            break
+        receipts.append(_apply(ctx, node, op))
+        node.high_water = op.seq
+    return receipts
+
+
+def _diverged(
+    ctx: ServiceContext, node: SyncNode, prior: SyncOperation, rest: tuple[Operation, ...]
+) -> list[OperationReceipt]:
+    """SPEC 9: a sequence central holds arrived with another body - a cloned or restored node."""
+    quarantine(ctx, node)
+    conflict = raise_conflict(
+        ctx,
+        node,
+        prior,
+        Disagreement(
+            "restored_node",
+            f"端末「{node.code}」から、既に受け取った番号({prior.seq})の別の操作が届きました(複製またはバックアップからの復元)。",
+            "端末を隔離しました。届いた操作は適用せず、この記録に保存しています。再登録してください。",
+            {"seq": prior.seq, "sha256": prior.sha256, "body": json.loads(prior.body)},
+            needs_admin=True,
+        ),
+        {"operations": [op.to_dict() for op in rest]},
+    )
+    return [
+        OperationReceipt(op.seq, op.op_id, Outcome.CONFLICT, "restored_node", conflict_id=conflict.id) for op in rest
+    ]
+
+
+def _apply(ctx: ServiceContext, node: SyncNode, op: Operation) -> OperationReceipt:
+    placement = place_in_time(
+        op.wall_time,
+        node.clock_offset_ms,
+        previous=_previous_effective(ctx, node),
+        earliest=node.enrolled_at,
+        received_at=ctx.now,
+    )
+    record = SyncOperation(
+        op_id=op.op_id,
+        node_id=node.id,  # type: ignore[arg-type]
+        epoch=op.epoch,
+        seq=op.seq,
+        sha256=op.sha256(),
+        type=op.type,
+        body=op.canonical_bytes().decode(),
+        wall_time=op.wall_time,
+        effective_at=placement.effective_at,
+        outcome=Outcome.APPLIED,
+        received_at=ctx.now,
+    )
+    ctx.session.add(record)
+    ctx.session.flush()
+    op_ctx = ServiceContext(
+        ctx.session, ctx.policy, f"node:{node.code}", location_for_stop(ctx, node, op.stop_code), placement.effective_at
+    )
+    found: list[Disagreement] = []
+    if is_implausible(placement):
+        found.append(_clock_disagreement(op, placement.effective_at))
+    try:
+        outcome, applied = apply_payload(OperationContext(op_ctx, ctx.now), op.payload)
+        found += applied.disagreements
+    except Held as held:
+        outcome = Outcome.CONFLICT
+        found.insert(0, held.disagreement)
+    conflicts = [raise_conflict(ctx, node, record, d, {"operation": op.to_dict()}) for d in found]
+    record.outcome = outcome
+    record.code = found[0].kind if found else ""
+    ctx.session.add(record)
+    return OperationReceipt(
+        op.seq,
+        op.op_id,
+        outcome,
+        record.code,
+        found[0].summary if found else "",
+        conflicts[0].id if conflicts else None,
+    )
+
+
+def _previous_effective(ctx: ServiceContext, node: SyncNode) -> datetime | None:
+    return ctx.session.exec(
+        select(SyncOperation.effective_at)
+        .where(SyncOperation.node_id == node.id, SyncOperation.epoch == node.epoch)
+        .order_by(SyncOperation.seq.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def _clock_disagreement(op: Operation, effective_at: datetime) -> Disagreement:
+    return Disagreement(
+        "clock_skew",
+        "移動図書館の端末の時計がずれていたため、操作の時刻を補正しました。",
+        f"操作時刻を {effective_at.isoformat()} として適用しました。",
+        {"wall_time": op.wall_time, "effective_at": effective_at},
+    )
