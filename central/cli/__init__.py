@@ -8,6 +8,7 @@ from rich.console import Console
 from central.cli.catalog import catalog_app
 from central.cli.db import db_app
 from central.cli.demo import demo_app
+from central.cli.nightly import nightly, notices_app, scheduler
 from central.cli.serve import serve
 from central.errors import CentralError
 from central.settings import Settings
@@ -17,6 +18,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
 app.command(help="Serve central over HTTP (Uvicorn) until Ctrl-C.")(serve)
+app.add_typer(notices_app, name="notices")
+app.command("nightly", help="Run the nightly job once: activation, hold expiry, notices, anonymisation, mail.")(nightly)
+app.command("scheduler", help="Run the nightly job every night at CENTRAL_NIGHTLY_TIME (Tokyo), until stopped.")(
+    scheduler
+)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from central.models.base import metadata
 from central.models.catalog import Bib, Contributor, Item, ItemStatus
 from central.models.circulation import Hold, HoldStatus, Loan
 from central.models.locations import Location, LocationKind
+from central.models.nightly import JobLock, NightlyRun
 from central.models.notices import Notice
 from central.models.patrons import IdDocumentKind, InternetAccount, Patron, PatronBlock, PatronStatus
 from central.models.sync import (
@@ -42,9 +43,11 @@ __all__ = [
     "InternetAccount",
     "Item",
     "ItemStatus",
+    "JobLock",
     "Loan",
     "Location",
     "LocationKind",
+    "NightlyRun",
     "Notice",
     "Patron",
     "PatronBlock",

@@ -238,3 +238,24 @@ def fulfil_if_held(ctx: ServiceContext, patron: Patron, item: Item) -> Hold | No
         _close(ctx, hold, HoldStatus.FULFILLED)
     audit.record(ctx, "hold.fulfil", "hold", hold.id, after={"item_id": item.id})
     return hold
+
+
+def expire_hold(ctx: ServiceContext, hold: Hold) -> Hold | None:
+    """An uncollected READY hold whose pickup deadline has passed expires; its copy goes to the next
+    hold in the queue (ready at once when that hold's pickup place is where the copy is, else in
+    transit), or else back to the shelf where it stands. Returns the hold now served, if any.
+
+    A copy whose home is a van and that waited at the main library becomes available there: the
+    copy's current place is the truth, and staff move it back to the van like any other copy.
+    """
+    with transaction(ctx.session):
+        if hold.status != HoldStatus.READY:
+            raise RuleRefused(
+                "hold_not_ready", "この予約は取置中ではありません。", "This hold is not waiting for pickup."
+            )
+        before = {"status": hold.status, "item_id": hold.item_id, "pickup_deadline": hold.pickup_deadline}
+        caught = hold.item_id
+        _close(ctx, hold, HoldStatus.EXPIRED)
+        audit.record(ctx, "hold.expire", "hold", hold.id, before=before, after={"status": hold.status})
+        item = ctx.session.get(Item, caught) if caught is not None else None
+        return route_copy(ctx, item) if item is not None else None

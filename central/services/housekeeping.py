@@ -1,0 +1,85 @@
+"""Circulation upkeep the nightly job does: next-day activation (R5) and forgetting returned loans.
+
+Japanese libraries keep no reading history: once a loan is returned (and the configured grace
+period has passed) nothing may tie the patron to the copy any more. The loan row stays, without
+its patron, so statistics keep their counts.
+"""
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from central.models import AuditEntry, InternetAccount, Loan
+from central.services import audit
+from central.services.context import ServiceContext, transaction
+
+# What a patron's own action on a loan (a web renewal) leaves as the audit actor once forgotten.
+ANONYMOUS_PATRON = "patron:-"
+# Ids per UPDATE: far below every database's limit on bound parameters.
+BATCH = 500
+
+
+def activate_due_accounts(ctx: ServiceContext) -> list[int]:
+    """R5: bookmobile applications taken in before today become active; returns the patrons' ids.
+
+    Sign-in already refuses a password before `active_from`; this marks the activation in the
+    records (and the audit log) on the day it happens, as the library's page describes it.
+    """
+    with transaction(ctx.session):
+        accounts = ctx.session.exec(
+            select(InternetAccount)
+            .where(col(InternetAccount.activated_at).is_(None), InternetAccount.active_from <= ctx.today)
+            .order_by(col(InternetAccount.id))
+        ).all()
+        for account in accounts:
+            account.activated_at = ctx.now
+            ctx.session.add(account)
+            audit.record(
+                ctx, "account.activate", "patron", account.patron_id, after={"active_from": account.active_from}
+            )
+        return [account.patron_id for account in accounts]
+
+
+def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> list[int]:
+    """Cut returned loans (returned before `returned_before`) loose from their patron; returns their ids.
+
+    Besides `Loan.patron_id`, the audit rows of a patron's own actions on those loans (web
+    renewals, actor "patron:<id>") lose the patron's id too, or the audit log would still join
+    the patron to the copy.
+    """
+    with transaction(ctx.session):
+        loan_ids = [
+            loan_id
+            for loan_id in ctx.session.exec(
+                select(Loan.id).where(
+                    col(Loan.returned_at).is_not(None),
+                    col(Loan.returned_at) < returned_before,
+                    col(Loan.patron_id).is_not(None),
+                )
+            )
+            if loan_id is not None
+        ]
+        for batch in _batches(loan_ids):
+            ctx.session.exec(update(Loan).where(col(Loan.id).in_(batch)).values(patron_id=None))
+            ctx.session.exec(
+                update(AuditEntry)
+                .where(
+                    AuditEntry.object_type == "loan",
+                    col(AuditEntry.object_id).in_([str(i) for i in batch]),
+                    col(AuditEntry.actor).startswith("patron:"),
+                )
+                .values(actor=ANONYMOUS_PATRON)
+            )
+        if loan_ids:
+            audit.record(
+                ctx, "loan.anonymise", "loan", "*", after={"loans": len(loan_ids), "returned_before": returned_before}
+            )
+        return loan_ids
+
+
+def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
+    """Slices of `ids` small enough for one SQL IN list on any database."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
