@@ -36,10 +36,8 @@ def counter(
     stdin = typer.get_text_stream("stdin")
     with app.open_node() as node:
         node.snapshot()
-        if returns:
-            _returns_loop(app, node, _scans(stdin))
-        else:
-            _lending_loop(app, node, stdin)
+        loop = _returns_loop if returns else _lending_loop
+        loop(app, node, _scans(stdin))
     app.out.print(text("counter_bye", app.lang))
 
 
@@ -59,12 +57,12 @@ def _returns_loop(app: AppContext, node: Node, scans: Iterator[str]) -> None:
                 render_error(app.err, error, app.lang)
 
 
-def _lending_loop(app: AppContext, node: Node, stdin: TextIO) -> None:
+def _lending_loop(app: AppContext, node: Node, scans: Iterator[str]) -> None:
     app.out.print(text("counter_intro", app.lang))
     patron: PatronView | None = None
     lent: list[LoanLine] = []
     _prompt(app, "counter_scan_card")
-    for scan in _scans(stdin):
+    for scan in scans:
         if patron is None:
             patron = _greet(app, node, scan) if scan else None
             _prompt(app, "counter_scan_item" if patron else "counter_scan_card")

@@ -42,7 +42,10 @@ def translate(exc: sqlite3.Error) -> BookmobileError:
 
 def prepare_data_dir(data_dir: Path) -> None:
     """Create the data folder readable by its owner only: the database holds patrons' names."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StorageFailed(detail=f"{data_dir}: {exc.strerror}") from exc
 
 
 def connect(path: Path, busy_timeout_ms: int, *, create: bool = False) -> sqlite3.Connection:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bookmobile.desk.forms import NewPatron
 from bookmobile.desk.setup import load_snapshot, set_stop
 from bookmobile.node import Node, init_node
 from bookmobile.settings import Settings
@@ -119,6 +120,20 @@ def make_snapshot(spec: SnapshotSpec | None = None) -> Snapshot:
         roster=tuple(spec.roster),
         node_applied_seq=spec.node_applied_seq,
     )
+
+
+def new_patron_form(**changes: object) -> NewPatron:
+    """A valid registration form, as staff would type it (full-width digits included)."""
+    values: dict = {
+        "name": "比嘉 さくら",
+        "name_reading": "ひが さくら",
+        "birth_date": date(1985, 7, 7),
+        "address": "宜野湾市野嵩１－２－３",
+        "phone": "０９８－８９２－００００",
+        "email": None,
+    }
+    values.update(changes)
+    return NewPatron(**values)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -31,6 +31,7 @@ def run_and_kill(data_dir: Path, rng: random.Random) -> list[tuple[int, str, str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=Path(__file__).resolve().parents[2],  # so that `tests.bookmobile` is importable
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "READY", child.stderr.read() if child.stderr else ""

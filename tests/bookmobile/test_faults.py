@@ -20,7 +20,7 @@ from bookmobile.desk.registration import register_patron
 from bookmobile.errors import DatabaseLocked, StorageFull, StorageReadOnly
 from bookmobile.node import Node, open_node
 from tests.bookmobile.builders import TARO, FixedClock, make_settings, ready_node
-from tests.bookmobile.test_registration import form
+from tests.bookmobile.builders import new_patron_form as form
 
 
 def assert_consistent(node: Node, lends_done: int) -> None:

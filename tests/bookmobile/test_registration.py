@@ -8,7 +8,6 @@ import pytest
 from argon2 import PasswordHasher
 
 from bookmobile.desk.accounts import apply_internet_service, reissue_password
-from bookmobile.desk.forms import NewPatron
 from bookmobile.desk.lending import lend
 from bookmobile.desk.registration import change_email, register_patron
 from bookmobile.errors import (
@@ -24,21 +23,9 @@ from bookmobile.store.local_view import find_patron
 from sync_protocol.operations import IdDocumentKind
 from sync_protocol.snapshot import CardNumberBlock, RosterEntry
 from tests.bookmobile.builders import CHILD, HANAKO, TARO, FixedClock, SnapshotSpec, ready_node, roster
+from tests.bookmobile.builders import new_patron_form as form
 
 LICENCE = IdDocumentKind.DRIVING_LICENCE
-
-
-def form(**changes: object) -> NewPatron:
-    values: dict = {
-        "name": "比嘉 さくら",
-        "name_reading": "ひが さくら",
-        "birth_date": date(1985, 7, 7),
-        "address": "宜野湾市野嵩１－２－３",
-        "phone": "０９８－８９２－００００",
-        "email": None,
-    }
-    values.update(changes)
-    return NewPatron(**values)
 
 
 def ops(node: Node) -> list[dict]:

@@ -19,7 +19,7 @@ from bookmobile.store.connection import write_transaction
 from bookmobile.store.local_view import find_item, find_patron
 from bookmobile.store.schema import SCHEMA_VERSION
 from tests.bookmobile.builders import HANAKO, NODE_ID, NOON, TARO, SnapshotSpec, make_settings, make_snapshot
-from tests.bookmobile.test_registration import form
+from tests.bookmobile.builders import new_patron_form as form
 
 
 def test_b2_wal_and_full_synchronous_commits(node: Node) -> None:
