@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     # Language of operator and staff messages: "ja" (default) or "en".
     lang: str = "ja"
 
+    # Patrons' internet service (central/web). The secret signs CSRF tokens and flash messages, so
+    # every worker must share it: CENTRAL_SECRET_KEY, else the file CENTRAL_SECRET_KEY_FILE
+    # (default <data_dir>/secret_key). `central serve` refuses to start without one.
+    secret_key: str = ""
+    secret_key_file: Path | None = None
+    session_minutes: int = 120
+    sign_in_window_minutes: int = 15
+    sign_in_max_failures_per_card: int = 5
+    sign_in_max_failures_per_address: int = 30
+
     loan_days: int = 14
     renewal_days: int = 14
     max_renewals: int = 1
