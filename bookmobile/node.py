@@ -45,8 +45,8 @@ class Node:
         return info
 
 
-def init_node(settings: Settings, node_id: str, clock: Clock | None = None) -> Node:
-    """Create the database for a new node `node_id`, epoch 1."""
+def init_node(settings: Settings, node_id: str, clock: Clock | None = None, epoch: int = 1) -> Node:
+    """Create the database for node `node_id` in `epoch` (central gives a new epoch to a re-enrolled node)."""
     clock = clock or SystemClock()
     prepare_data_dir(settings.data_dir)
     conn = connect(settings.database_path, settings.busy_timeout_ms, create=True)
@@ -57,12 +57,12 @@ def init_node(settings: Settings, node_id: str, clock: Clock | None = None) -> N
             if existing is not None:
                 raise AlreadyInitialised(node_id=existing)
             meta.put(conn, meta.NODE_ID, node_id)
-            meta.put(conn, meta.EPOCH, "1")
+            meta.put(conn, meta.EPOCH, str(epoch))
             meta.put(conn, meta.INITIALISED_AT, encode_instant(clock.now().astimezone(UTC)))
     except BaseException:
         conn.close()
         raise
-    return Node(conn, settings, clock, node_id, 1)
+    return Node(conn, settings, clock, node_id, epoch)
 
 
 def open_node(settings: Settings, clock: Clock | None = None) -> Node:

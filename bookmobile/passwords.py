@@ -1,30 +1,13 @@
-"""R4/R7: temporary passwords, generated on the van and kept only as an argon2 hash.
+"""R4/R7: a temporary password for the receipt, and its argon2 hash for the outbox.
 
-The plain password exists in memory just long enough to be printed on the patron's receipt.
-What the outbox stores and central receives is the hash; central stores it as is and verifies
-with argon2, so the library never knows the password (R7: no recovery, only re-issue).
+Generation and hashing are the shared rules of `sync_protocol.passwords` (central's desk uses the
+same), so central can verify what the van hashed. The plain password exists in memory just long
+enough to be printed on the patron's receipt; the outbox and central only ever get the hash.
 """
 
-import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-
-from sync_protocol.normalize import normalize_password
-
-# No 0/O, 1/l/I: the patron copies the password from a thermal receipt.
-_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-_LENGTH = 10
-
-
-def generate_temporary_password() -> str:
-    """A random password of ~49 bits, easy to read off a receipt."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
-
-
-def hash_password(password: str) -> str:
-    """The argon2id hash of the NFKC form (R15: full-width input equals its half-width form)."""
-    return PasswordHasher().hash(normalize_password(password))
+from sync_protocol.passwords import generate_temporary_password, hash_password
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,13 @@ def register(app: typer.Typer) -> None:
 def init(
     ctx: typer.Context,
     node_id: Annotated[str, typer.Argument(help="本館で登録された車両ID(例: van-1)。 The node id given by central.")],
+    epoch: Annotated[
+        int, typer.Option(min=1, help="本館が指定したエポック(再登録時)。 The epoch central gave (re-enrolment).")
+    ] = 1,
 ) -> None:
     """この端末を車両として初期化する。 Create the node's database for NODE_ID."""
     app = state(ctx)
-    with init_node(app.settings, node_id.strip()):
+    with init_node(app.settings, node_id.strip(), epoch=epoch):
         app.out.print(text("initialised", app.lang, node_id=node_id, path=app.settings.database_path))
 
 

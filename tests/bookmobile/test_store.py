@@ -11,7 +11,7 @@ import pytest
 from bookmobile.desk.lending import lend
 from bookmobile.desk.registration import register_patron
 from bookmobile.desk.returns import take_back
-from bookmobile.desk.setup import load_snapshot, read_snapshot_file
+from bookmobile.desk.setup import load_snapshot, read_snapshot_file, set_stop
 from bookmobile.errors import AlreadyInitialised, NotInitialised, SchemaTooNew, SnapshotForOtherNode, SnapshotInvalid
 from bookmobile.node import Node, init_node, open_node
 from bookmobile.store import outbox
@@ -48,6 +48,14 @@ def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
     raw.close()
     with pytest.raises(SchemaTooNew):
         open_node(make_settings(tmp_path))
+
+
+def test_a_re_enrolled_node_stamps_its_new_epoch(tmp_path: Path) -> None:
+    with init_node(make_settings(tmp_path), NODE_ID, epoch=3) as node:
+        load_snapshot(node, make_snapshot())
+        set_stop(node, "S01")
+        lend(node, TARO, "B0001")
+        assert json.loads(node.conn.execute("SELECT body FROM outbox").fetchone()[0])["epoch"] == 3
 
 
 def test_opening_an_uninitialised_node_and_initialising_twice(tmp_path: Path) -> None:
