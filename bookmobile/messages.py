@@ -6,7 +6,6 @@ Japanese is the default (BOOKMOBILE_LANG=en switches). Errors carry their own wo
 
 _TEXT: dict[str, tuple[str, str]] = {
     # confirmations
-    "done": ("完了", "Done"),
     "lent": ("貸出: {barcode} {title} (返却期限 {due})", "Lent: {barcode} {title} (due {due})"),
     "handed_over": (
         "予約資料を受け渡し: {barcode} {title} (返却期限 {due})",
@@ -48,7 +47,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "stop_set": ("現在の停車場所: {name} ({code})", "Current stop: {name} ({code})"),
     "patron_line": ("{name} さん (カード {card}、貸出中 {loans}冊)", "{name} (card {card}, {loans} on loan)"),
-    "some_failed": ("{failed}件は処理できませんでした。", "{failed} item(s) could not be processed."),
     "unexpected": (
         "予期しないエラーが発生しました({kind})。この操作は完了していない可能性があります。"
         "詳細は {log} に記録しました。",
