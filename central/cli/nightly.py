@@ -1,6 +1,7 @@
 """`central nightly`, `central scheduler`, `central notices ...`: thin commands over `central.nightly`."""
 
 import logging
+import signal
 from datetime import datetime
 from typing import Annotated
 
@@ -67,9 +68,15 @@ def nightly(
         raise NightlyFailed.mail(report.mail_failed)
 
 
+def _stop(_signal: int, _frame: object) -> None:
+    """SIGTERM (systemd stop) ends the scheduler like Ctrl-C: a running job finishes first."""
+    raise SystemExit(0)
+
+
 def scheduler() -> None:
     settings = Settings()
     _logging()
+    signal.signal(signal.SIGTERM, _stop)
     engine = make_engine(settings.database_url)
     migrate(engine)
     blocking = BlockingScheduler(timezone=TOKYO)
