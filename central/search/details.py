@@ -7,35 +7,39 @@ by status and open holds, whatever the page size - never one query per result.
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from central.models import Bib, Contributor, Hold, Item, ItemStatus
 from central.models.circulation import OPEN_HOLD_STATUSES
 from central.search.types import Availability, ContributorCredit, SearchHit
 
 
-def availability(connection: Connection, bib_ids: Sequence[int]) -> dict[int, Availability]:
-    """Copies on the shelf and on loan, and open holds (queued, in transit, ready), per title."""
-    item, hold = Item.__table__, Hold.__table__
-    copies = connection.execute(
-        select(item.c.bib_id, item.c.status, func.count())
-        .where(item.c.bib_id.in_(bib_ids), item.c.status.in_([ItemStatus.AVAILABLE, ItemStatus.ON_LOAN]))
-        .group_by(item.c.bib_id, item.c.status)
+def _counts_by_status(connection: Connection, table: Table, bib_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Rows of `table` per title and status.
+
+    Selecting on bib_id alone keeps the planner on the bib_id index: with the status list in the
+    WHERE clause, SQLite may walk a status index through every open hold of the library instead.
+    """
+    rows = connection.execute(
+        select(table.c.bib_id, table.c.status, func.count())
+        .where(table.c.bib_id.in_(bib_ids))
+        .group_by(table.c.bib_id, table.c.status)
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for bib_id, status, n in copies:
+    for bib_id, status, n in rows:
         counts[bib_id][status] = n
-    holds = connection.execute(
-        select(hold.c.bib_id, func.count())
-        .where(hold.c.bib_id.in_(bib_ids), hold.c.status.in_(list(OPEN_HOLD_STATUSES)))
-        .group_by(hold.c.bib_id)
-    )
-    waiting = {bib_id: n for bib_id, n in holds}
+    return counts
+
+
+def availability(connection: Connection, bib_ids: Sequence[int]) -> dict[int, Availability]:
+    """Copies on the shelf and on loan, and open holds (queued, in transit, ready), per title."""
+    copies = _counts_by_status(connection, Item.__table__, bib_ids)
+    holds = _counts_by_status(connection, Hold.__table__, bib_ids)
     return {
         bib_id: Availability(
-            on_shelf=counts[bib_id].get(ItemStatus.AVAILABLE, 0),
-            on_loan=counts[bib_id].get(ItemStatus.ON_LOAN, 0),
-            holds_waiting=waiting.get(bib_id, 0),
+            on_shelf=copies[bib_id].get(ItemStatus.AVAILABLE, 0),
+            on_loan=copies[bib_id].get(ItemStatus.ON_LOAN, 0),
+            holds_waiting=sum(holds[bib_id].get(status, 0) for status in OPEN_HOLD_STATUSES),
         )
         for bib_id in bib_ids
     }

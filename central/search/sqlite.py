@@ -1,10 +1,12 @@
-"""SQLite search: FTS5 trigram lookups for terms of three or more characters, a scan for shorter ones.
+"""SQLite search over the indexes of migration 0002, kept current by triggers on `bib`.
 
-The index (`bib_fts` over `bib_search`, kept current by triggers on `bib`) is created by migration
-0002. This is the only module that writes SQLite-specific search SQL; a PostgreSQL module with the
-same `find` signature will use its own index.
+Terms of three or more characters are looked up in `bib_fts` (trigram); when a query has only
+shorter terms, `bib_chars` (one token per character) answers them as one- or two-token phrases.
+A query with both kinds uses the trigram index and checks its short terms in the matched rows.
+This is the only module that writes SQLite-specific search SQL; a PostgreSQL module with the same
+`find` signature will use that database's own index.
 
-User input never reaches the SQL text: terms travel as bound parameters, and inside the FTS5 query
+User input never reaches the SQL text: terms travel as bound parameters, and inside an FTS5 query
 string each term is one double-quoted phrase, so operators (AND, NEAR, *, :, ^) are just characters.
 """
 
@@ -21,8 +23,11 @@ _COLUMNS: dict[SearchField, tuple[str, ...]] = {
     SearchField.AUTHOR: ("author",),
 }
 # Title matches weigh more than author matches when both columns are searched.
-_BM25 = "bm25(bib_fts, 2.0, 1.0)"
-_ORDER = "s.sort_key, s.bib_id"
+_WEIGHTS = "2.0, 1.0"
+_READING_ORDER = "s.sort_key, s.bib_id"
+# Ranking costs time per match. Past this many matches (a prolific author, a common kana) a
+# ranking says little anyway: such results come in reading order, read off the sort_key index.
+MAX_RANKED = 2_000
 
 
 def fts_phrase(term: str) -> str:
@@ -30,24 +35,14 @@ def fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def match_expression(terms: tuple[str, ...], field: SearchField) -> str:
-    """The FTS5 query requiring every term, restricted to the field's columns."""
+def match_expression(phrases: list[str], field: SearchField) -> str:
+    """The FTS5 query requiring every phrase, restricted to the field's columns."""
     columns = " ".join(_COLUMNS[field])
-    return "{" + columns + "} : (" + " AND ".join(fts_phrase(t) for t in terms) + ")"
+    return "{" + columns + "} : (" + " AND ".join(phrases) + ")"
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """The pieces of one search: FROM clause, WHERE clause, its parameters and the relevance."""
-
-    source: str
-    where: str
-    params: dict[str, str]
-    relevance: str
-
-
-def _short_filters(terms: tuple[str, ...], field: SearchField) -> tuple[list[str], dict[str, str]]:
-    """A condition per short term (found in any of the field's columns), by `instr` on folded text."""
+def _instr_filters(terms: tuple[str, ...], field: SearchField) -> tuple[list[str], dict[str, str]]:
+    """A condition per term (found in any of the field's columns), by `instr` on the folded text."""
     filters, params = [], {}
     for i, term in enumerate(terms):
         params[f"s{i}"] = term
@@ -56,31 +51,45 @@ def _short_filters(terms: tuple[str, ...], field: SearchField) -> tuple[list[str
     return filters, params
 
 
-def _plan(terms: QueryTerms, field: SearchField) -> _Plan:
-    filters, params = _short_filters(terms.short, field)
-    if terms.indexed:
-        params["match"] = match_expression(terms.indexed, field)
-        return _Plan(
-            source="bib_fts JOIN bib_search AS s ON s.bib_id = bib_fts.rowid",
-            where=" AND ".join(["bib_fts MATCH :match", *filters]),
-            params=params,
-            relevance=_BM25,
+@dataclass(frozen=True)
+class _Plan:
+    """Which FTS5 table answers `:match`, and the `instr` filters on bib_search AS s it leaves."""
+
+    index: str
+    filters: list[str]
+    params: dict[str, str]
+
+    def count(self) -> str:
+        if not self.filters:
+            return f"SELECT count(*) FROM {self.index} WHERE {self.index} MATCH :match"
+        return f"SELECT count(*) FROM {self._joined()}"
+
+    def ranked(self) -> str:
+        """Pages by relevance (bm25), then reading order."""
+        return f"SELECT s.bib_id FROM {self._joined()} ORDER BY bm25({self.index}, {_WEIGHTS}), {_READING_ORDER}"
+
+    def in_reading_order(self) -> str:
+        """Pages in reading order: walk the sort_key index, keep the titles the index matched."""
+        matched = f"s.bib_id IN (SELECT rowid FROM {self.index} WHERE {self.index} MATCH :match)"
+        where = " AND ".join([matched, *self.filters])
+        return (
+            f"SELECT s.bib_id FROM bib_search AS s INDEXED BY ix_bib_search_sort_key "
+            f"WHERE {where} ORDER BY {_READING_ORDER}"
         )
-    # No index lookup possible: scan. Like bm25, rank matches in the title part above matches in
-    # the author part only, and short texts (where the term weighs more) above long ones.
-    first = _COLUMNS[field][0]
-    misses = " + ".join(f"(instr(s.{first}, :s{i}) = 0)" for i in range(len(terms.short)))
-    relevance = f"{misses}, length(s.{first})"
-    return _Plan(source="bib_search AS s", where=" AND ".join(filters), params=params, relevance=relevance)
+
+    def _joined(self) -> str:
+        where = " AND ".join([f"{self.index} MATCH :match", *self.filters])
+        return f"{self.index} JOIN bib_search AS s ON s.bib_id = {self.index}.rowid WHERE {where}"
 
 
-def _count(connection: Connection, plan: _Plan, terms: QueryTerms) -> int:
-    if terms.indexed and not terms.short:
-        # Counting needs no row from bib_search: stay inside the index.
-        sql = "SELECT count(*) FROM bib_fts WHERE bib_fts MATCH :match"
-    else:
-        sql = f"SELECT count(*) FROM {plan.source} WHERE {plan.where}"
-    return connection.execute(text(sql), plan.params).scalar_one()
+def _plan(terms: QueryTerms, field: SearchField) -> _Plan:
+    if terms.indexed:
+        filters, params = _instr_filters(terms.short, field)
+        params["match"] = match_expression([fts_phrase(t) for t in terms.indexed], field)
+        return _Plan(index="bib_fts", filters=filters, params=params)
+    # "ねこ" is the phrase of tokens ね, こ in the one-character-per-token index.
+    match = match_expression([fts_phrase(" ".join(t)) for t in terms.short], field)
+    return _Plan(index="bib_chars", filters=[], params={"match": match})
 
 
 def find(
@@ -88,17 +97,17 @@ def find(
 ) -> tuple[int, list[int]]:
     """How many titles match every term, and the ids of `limit` of them from `offset`, best first.
 
-    Order: relevance (bm25 when the index was used), then reading order (sort_key), then id.
+    Order: relevance (bm25), then reading order (sort_key), then id; reading order alone when
+    more than MAX_RANKED titles match.
     """
     if terms.empty:
         return 0, []
     plan = _plan(terms, field)
-    total = _count(connection, plan, terms)
+    total = connection.execute(text(plan.count()), plan.params).scalar_one()
     if offset >= total:
         return total, []
-    sql = (
-        f"SELECT s.bib_id FROM {plan.source} WHERE {plan.where} "
-        f"ORDER BY {plan.relevance}, {_ORDER} LIMIT :limit OFFSET :offset"
+    page = plan.ranked() if total <= MAX_RANKED else plan.in_reading_order()
+    rows = connection.execute(
+        text(f"{page} LIMIT :limit OFFSET :offset"), {**plan.params, "limit": limit, "offset": offset}
     )
-    rows = connection.execute(text(sql), {**plan.params, "limit": limit, "offset": offset})
     return total, list(rows.scalars())
