@@ -102,13 +102,9 @@ def queue(
     return notice
 
 
-def pending(session: Session, event: str | None = None, kind: NoticeKind | None = None) -> list[Notice]:
-    """Pending notices, oldest first, optionally of one event and one kind."""
-    query = select(Notice).where(Notice.status == NoticeStatus.PENDING)
-    if event is not None:
-        query = query.where(Notice.event == event)
-    if kind is not None:
-        query = query.where(Notice.kind == kind)
+def pending(session: Session, kind: NoticeKind) -> list[Notice]:
+    """Pending notices of one kind, oldest first."""
+    query = select(Notice).where(Notice.status == NoticeStatus.PENDING, Notice.kind == kind)
     return list(session.exec(query.order_by(col(Notice.id))))
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from central.models import NightlyRun
 from central.services.context import transaction
@@ -49,12 +49,3 @@ def last_completed_date(session: Session) -> date | None:
     """The latest business date a run completed for (the scheduler's catch-up looks at it)."""
     with transaction(session):
         return session.exec(select(func.max(NightlyRun.run_date)).where(NightlyRun.status == COMPLETED)).one()
-
-
-def recent(session: Session, limit: int = 10) -> list[NightlyRun]:
-    """The latest runs, newest first (for `central nightly-runs`)."""
-    with transaction(session):
-        rows = list(session.exec(select(NightlyRun).order_by(col(NightlyRun.id).desc()).limit(limit)))
-        for row in rows:
-            session.expunge(row)
-        return rows

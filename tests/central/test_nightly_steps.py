@@ -5,15 +5,27 @@ Mail goes to the outbox folder here; tests/central/test_mail_smtp.py sends it ov
 
 import json
 import logging
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from central.db import new_session
 from central.mail.ledger import NoticeKind, NoticeStatus
-from central.models import AuditEntry, Hold, HoldStatus, InternetAccount, Item, ItemStatus, NightlyRun, Patron
+from central.models import (
+    AuditEntry,
+    Hold,
+    HoldStatus,
+    InternetAccount,
+    Item,
+    ItemStatus,
+    Location,
+    NightlyRun,
+    Patron,
+)
 from central.nightly.job import STEPS
 from central.nightly.night import Night, StepResult
 from central.nightly.staff_list import mark_contacted, staff_list
@@ -28,6 +40,7 @@ from tests.central.test_nightly_support import (
     Ctx,
     MakePatron,
     MakeTitle,
+    free_port,
     fresh,
     notices,
     outbox,
@@ -103,7 +116,7 @@ def test_r10_overdue_reminders_go_out_at_1_8_and_15_days_once_each(
     assert [n.event for n in notices(engine)] == ["overdue_1", "overdue_8", "overdue_15"]
     bodies = [m.get_content() for m in outbox(settings)]
     assert all("返却期限: 2026年6月24日(水)" in body for body in bodies)
-    assert sorted(int(b.split("(水)(")[1].split("日経過")[0]) for b in bodies) == [1, 8, 15]
+    assert sorted(int(days) for days in re.findall(r"\((\d+)日経過\)", "\n".join(bodies))) == [1, 8, 15]
 
 
 def test_r10_after_missed_nights_only_the_highest_reminder_reached_is_sent(
@@ -130,7 +143,7 @@ def test_r10_overdue_reminder_days_are_configurable(
 
 
 def test_r10_patrons_without_email_or_choosing_telephone_are_listed_for_staff(
-    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, session
+    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, session: Session
 ) -> None:
     settings = settings_for(engine, tmp_path)
     ready_hold(ctx, make_patron, make_title, contact="phone", name="電話希望")
@@ -155,7 +168,7 @@ def test_r10_patrons_without_email_or_choosing_telephone_are_listed_for_staff(
 
 
 def test_r12_refused_address_is_never_queued_for_mail(
-    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, session
+    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, session: Session
 ) -> None:
     settings = settings_for(engine, tmp_path)
     _, (copy,) = make_title()
@@ -193,7 +206,13 @@ def test_uncollected_hold_expires_and_its_copy_goes_to_the_next_hold_told_the_sa
 
 
 def test_uncollected_hold_of_a_van_copy_leaves_it_available_where_it_stands(
-    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, session, locations
+    engine: Engine,
+    tmp_path: Path,
+    ctx: Ctx,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+    session: Session,
+    locations: dict[str, Location],
 ) -> None:
     settings = settings_for(engine, tmp_path)
     hold, _, copy = ready_hold(ctx, make_patron, make_title)
@@ -209,7 +228,7 @@ def test_uncollected_hold_of_a_van_copy_leaves_it_available_where_it_stands(
 def test_r10_a_pending_notice_is_withdrawn_when_the_hold_was_collected_meanwhile(
     engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle
 ) -> None:
-    settings = settings_for(engine, tmp_path, smtp_host="127.0.0.1", smtp_port=9)  # nothing listens: send fails
+    settings = settings_for(engine, tmp_path, smtp_host="127.0.0.1", smtp_port=free_port())  # nothing listens
     hold, patron, copy = ready_hold(ctx, make_patron, make_title)
     assert run_on(engine, settings, TODAY, transport=None).counts["send_mail"]["failed"] == 1
     lend(ctx(), patron, copy.barcode)  # collected at the desk before the next night
@@ -239,7 +258,12 @@ def test_a_second_run_for_the_same_night_changes_and_sends_nothing(
 
 
 def test_run_summary_is_logged_and_stored_with_counts_per_step(
-    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, caplog
+    engine: Engine,
+    tmp_path: Path,
+    ctx: Ctx,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = settings_for(engine, tmp_path)
     ready_hold(ctx, make_patron, make_title)
@@ -255,7 +279,12 @@ def test_run_summary_is_logged_and_stored_with_counts_per_step(
 
 
 def test_a_failing_step_is_reported_and_the_other_steps_still_run(
-    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle, monkeypatch
+    engine: Engine,
+    tmp_path: Path,
+    ctx: Ctx,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = settings_for(engine, tmp_path)
     ready_hold(ctx, make_patron, make_title)
