@@ -138,6 +138,24 @@ _TEXT: dict[str, tuple[str, str]] = {
         "パスワードを忘れた場合は、カードと本人確認書類をお持ちのうえ窓口で再発行を申し込んでください。",
         "If you forget it, apply again in person with your card and an ID document.",
     ),
+    # sync
+    "enrolled": (
+        "本館に登録しました: 車両 {node_id}(エポック {epoch})。次に bookmobile sync を実行してください。",
+        "Enrolled with central: node {node_id} (epoch {epoch}). Run `bookmobile sync` next.",
+    ),
+    "sync_progress": ("送信中", "Sending"),
+    "sync_done": (
+        "同期しました: 送信 {sent}件(バッチ{batches}、{wire}バイト)、時計のずれ {offset}秒、受信 {changed}件{full}。",
+        "Synced: sent {sent} operation(s) in {batches} batch(es), {wire} bytes; clock offset {offset} s; "
+        "received {changed} change(s){full}.",
+    ),
+    "sync_full": ("(全件)", " (full snapshot)"),
+    "sync_outcomes": ("  結果: {outcomes}", "  Outcomes: {outcomes}"),
+    "sync_conflict": ("  ! 要確認 #{seq}: {message}", "  ! Needs review #{seq}: {message}"),
+    "sync_waiting": (
+        "本館に接続できません({problem})。{interval}秒後にもう一度試します(Ctrl-Cで中止)。",
+        "Central unreachable ({problem}); trying again in {interval} s (Ctrl-C stops).",
+    ),
 }
 
 

@@ -20,6 +20,22 @@ class Settings(BaseSettings):
     # A file or printer device receipts are also appended to (e.g. /dev/usb/lp0); None prints to the screen only.
     receipt_printer: Path | None = None
 
+    # Central's address, e.g. https://library.example.jp (set once at enrolment; this overrides it).
+    central_url: str | None = None
+    # Sync: batches are cut before this many bytes (uncompressed), requests time out after
+    # `sync_timeout_s`, a failed request is retried `sync_attempts` times with growing pauses, and
+    # `sync --watch` tries again every `sync_watch_interval_s` until the link is back.
+    sync_batch_bytes: int = 512 * 1024
+    sync_timeout_s: float = 30.0
+    sync_attempts: int = 5
+    sync_backoff_s: float = 1.0
+    sync_watch_interval_s: int = 300
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "bookmobile.db"
+
+    @property
+    def key_path(self) -> Path:
+        """The node's private key: its identity towards central (owner-only permissions)."""
+        return self.data_dir / "node_key"

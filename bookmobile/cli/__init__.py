@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from bookmobile.cli import counter_commands, desk_commands, node_commands, patron_commands
+from bookmobile.cli import counter_commands, desk_commands, node_commands, patron_commands, sync_commands
 from bookmobile.cli.context import AppContext, make_consoles
 from bookmobile.cli.output import render_error, render_unexpected
 from bookmobile.errors import BookmobileError, InvalidSettings
@@ -61,3 +61,4 @@ node_commands.register(app)
 desk_commands.register(app)
 patron_commands.register(app)
 counter_commands.register(app)
+sync_commands.register(app)

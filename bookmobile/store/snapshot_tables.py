@@ -12,7 +12,16 @@ from datetime import date, datetime
 
 from sync_protocol.codec import decode_instant, encode_instant, from_plain, to_plain
 from sync_protocol.policy import CirculationPolicy
-from sync_protocol.snapshot import Snapshot
+from sync_protocol.snapshot import (
+    CardNumberBlock,
+    CarriedItem,
+    HoldToHandOver,
+    ItemState,
+    RosterEntry,
+    Snapshot,
+    Stop,
+    TitleEntry,
+)
 
 _SNAPSHOT_TABLES = ("snap_stop", "snap_card_block", "snap_title", "snap_item", "snap_hold", "snap_patron")
 _LOCAL_TABLES = ("local_patron", "local_item", "local_loan_delta", "local_hold_done")
@@ -108,4 +117,40 @@ def snapshot_info(conn: sqlite3.Connection) -> SnapshotInfo | None:
         node_applied_seq=row[4],
         library_name=row[5],
         policy=from_plain(CirculationPolicy, json.loads(row[6])),
+    )
+
+
+def read_snapshot(conn: sqlite3.Connection) -> Snapshot | None:
+    """The stored snapshot as a value (to apply central's changes to it), or None before the first load."""
+    info = snapshot_info(conn)
+    if info is None:
+        return None
+
+    def day(text: str | None) -> date | None:
+        return None if text is None else date.fromisoformat(text)
+
+    return Snapshot(
+        node_id=info.node_id,
+        generated_at=info.generated_at,
+        library_name=info.library_name,
+        policy=info.policy,
+        stops=tuple(Stop(c, n) for c, n in conn.execute("SELECT code, name FROM snap_stop ORDER BY code")),
+        card_blocks=tuple(
+            CardNumberBlock(f, la) for f, la in conn.execute("SELECT first, last FROM snap_card_block ORDER BY first")
+        ),
+        titles=tuple(TitleEntry(*row) for row in conn.execute("SELECT * FROM snap_title ORDER BY bib_id")),
+        items=tuple(
+            CarriedItem(b, bib, ItemState(s), day(due), card, count, hold)
+            for b, bib, s, due, card, count, hold in conn.execute("SELECT * FROM snap_item ORDER BY barcode")
+        ),
+        holds=tuple(
+            HoldToHandOver(h, card, bib, barcode, stop, day(deadline))
+            for h, card, bib, barcode, stop, deadline in conn.execute("SELECT * FROM snap_hold ORDER BY hold_id")
+        ),
+        roster=tuple(
+            RosterEntry(c, n, r, bool(b), loans, bool(acc), date.fromisoformat(eligible))
+            for c, n, r, b, loans, acc, eligible in conn.execute("SELECT * FROM snap_patron ORDER BY card_number")
+        ),
+        cursor=info.cursor,
+        node_applied_seq=info.node_applied_seq,
     )

@@ -9,6 +9,7 @@ from central.cli.catalog import catalog_app
 from central.cli.db import db_app
 from central.cli.demo import demo_app
 from central.cli.nightly import nightly, notices_app, scheduler
+from central.cli.nodes import node_app
 from central.cli.serve import serve
 from central.errors import CentralError
 from central.settings import Settings
@@ -17,6 +18,7 @@ app = typer.Typer(help="Central server of the library's circulation system.", no
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
+app.add_typer(node_app, name="node")
 app.command(help="Serve central over HTTP (Uvicorn) until Ctrl-C.")(serve)
 app.add_typer(notices_app, name="notices")
 app.command("nightly", help="Run the nightly job once: activation, hold expiry, notices, anonymisation, mail.")(nightly)

@@ -81,8 +81,12 @@ def issue_enrolment_code(ctx: ServiceContext, node: SyncNode) -> EnrolmentCode:
         return EnrolmentCode(node, code)
 
 
-def enrol(ctx: ServiceContext, node_code: str, enrolment_code: str, public_key: str) -> SyncNode:
-    """The node proves its one-time code and registers its public key; a new epoch starts."""
+def enrol(ctx: ServiceContext, node_code: str, enrolment_code: str, public_key: str, epoch: int = 0) -> SyncNode:
+    """The node proves its one-time code and registers its public key; a new epoch starts.
+
+    `epoch` is the one the node's fresh database was created with (`bookmobile init --epoch N`);
+    it must be newer than any epoch central has seen from this node (0: just the next one).
+    """
     with transaction(ctx.session):
         node = ctx.session.exec(select(SyncNode).where(SyncNode.code == node_code)).first()
         if (
@@ -96,11 +100,18 @@ def enrol(ctx: ServiceContext, node_code: str, enrolment_code: str, public_key: 
             raise EnrolmentRefused()
         if not signing.is_public_key(public_key):
             raise InvalidInput("bad_public_key", "公開鍵の形式が正しくありません。", "Malformed public key.")
+        if epoch and epoch <= node.epoch:
+            raise RuleRefused(
+                "epoch_not_new",
+                f"端末のエポック{epoch}は使用済みです。bookmobile init --epoch {node.epoch + 1} で作り直してください。",
+                f"Epoch {epoch} was used before; re-create the node with epoch {node.epoch + 1}.",
+                expected_epoch=node.epoch + 1,
+            )
         node.public_key = public_key
         node.enrol_code_hash = ""
         node.enrol_expires_at = None
         node.status = NodeStatus.ACTIVE
-        node.epoch += 1
+        node.epoch = epoch or node.epoch + 1
         node.high_water = 0
         node.enrolled_at = ctx.now
         ctx.session.add(node)

@@ -15,7 +15,7 @@ from central.db import new_session
 from central.errors import CentralError
 from central.services.context import ServiceContext
 from central.settings import Settings
-from central.sync import devices, downstream
+from central.sync import devices, downstream, ingest
 from central.sync.errors import BadRequest
 from central.sync.ingest import ingest_batch
 from sync_protocol.batch import Batch, decode_json, encode_json
@@ -44,7 +44,8 @@ async def _run(request: Request, work: Callable[[ServiceContext, bytes], Any], *
         with new_session(request.app.state.engine) as session:
             ctx = ServiceContext(session, settings.policy(), "node:?", None, utc_now())
             if signed:
-                node = devices.authenticate_request(ctx, request.method, request.url.path, request.headers, body)
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                node = devices.authenticate_request(ctx, request.method, target, request.headers, body)
                 ctx = ServiceContext(session, ctx.policy, f"node:{node.code}", node.location_id, ctx.now)
                 ctx.session.info["sync_node"] = node
             return work(ctx, body)
@@ -81,8 +82,16 @@ async def enrol(request: Request) -> Response:
 
     def work(ctx: ServiceContext, body: bytes) -> dict[str, Any]:
         document = _json_body(body)
+        try:
+            epoch = int(document.get("epoch", 0))
+        except (TypeError, ValueError):
+            raise BadRequest("bad_epoch", "エポックが正しくありません。", "Malformed epoch.") from None
         node = devices.enrol(
-            ctx, str(document.get("node_id", "")), str(document.get("code", "")), str(document.get("public_key", ""))
+            ctx,
+            str(document.get("node_id", "")),
+            str(document.get("code", "")),
+            str(document.get("public_key", "")),
+            epoch,
         )
         return {"node_id": node.code, "epoch": node.epoch, "high_water": node.high_water}
 
@@ -99,6 +108,7 @@ async def state(request: Request) -> Response:
             "node_id": node.code,
             "epoch": node.epoch,
             "high_water": node.high_water,
+            "high_water_sha256": ingest.last_operation_hash(ctx, node),
             "status": node.status,
             "server_time_ms": int(ctx.now.timestamp() * 1000),
         }

@@ -186,3 +186,20 @@ def _clock_disagreement(op: Operation, effective_at: datetime) -> Disagreement:
         f"操作時刻を {effective_at.isoformat()} として適用しました。",
         {"wall_time": op.wall_time, "effective_at": effective_at},
     )
+
+
+def last_operation_hash(ctx: ServiceContext, node: SyncNode) -> str:
+    """The body hash of the node's operation at the high-water mark ("" before the first one).
+
+    A node compares it with its own operation at that number: equal means it shares central's
+    history up to there (operation ids are random, so a different history cannot match).
+    """
+    with transaction(ctx.session):
+        found = ctx.session.exec(
+            select(SyncOperation.sha256).where(
+                SyncOperation.node_id == node.id,
+                SyncOperation.epoch == node.epoch,
+                SyncOperation.seq == node.high_water,
+            )
+        ).first()
+        return found or ""

@@ -18,6 +18,7 @@ from sqlmodel import select
 from central.db import make_engine, new_session
 from central.models import Bib
 from central.settings import Settings
+from central.sync import http as sync_http
 from central.web import api, errors, pages
 from central.web.rendering import templates
 from central.web.security.headers import SecurityHeaders
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, require_secret: bool = False, clock: Calla
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(sync_http.router)
     app.include_router(pages.router)
 
     @app.get("/healthz", tags=["operations"])
