@@ -56,7 +56,7 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def migrate(engine: Engine, revision: str = "heads") -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (the only way tables are created)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
