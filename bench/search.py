@@ -220,8 +220,8 @@ def _timed(engine: Engine, queries: list[SearchQuery]) -> list[float]:
 def run() -> Iterator[Figure]:
     works = read_works(AOZORA)
     engine = prepared_engine(works)
-    mix = query_mix(works, random.Random(SEED))
-    _timed(engine, mix.long[:WARM_UP] + mix.short[: WARM_UP // 2])
+    mix, warm_up = query_mix(works, random.Random(SEED)), query_mix(works, random.Random(SEED + 1))
+    _timed(engine, warm_up.long[:WARM_UP] + warm_up.short[: WARM_UP // 2])
     long, short = _timed(engine, mix.long), _timed(engine, mix.short)
     engine.dispose()
     yield Figure("search_p50_ms", round(percentile(long, 0.50), 1), "ms")

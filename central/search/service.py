@@ -1,6 +1,7 @@
 """Catalogue search: the one entry point the web pages, the JSON API and the desk call."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -40,16 +41,29 @@ def _finder(connection: Connection) -> Finder:
     return finder
 
 
+@contextmanager
+def _reading(session: Session) -> Iterator[Connection]:
+    """The session's connection for a read. A transaction begun here also ends here: on SQLite every
+    transaction begins IMMEDIATE, and writers must not wait while the caller renders the results."""
+    began = not session.in_transaction()
+    try:
+        yield session.connection()
+    finally:
+        if began:
+            session.rollback()
+
+
 def search_titles(session: Session, query: SearchQuery) -> SearchPage:
     """Titles matching every term of `query.text` in `query.field`, one page of them, with availability.
 
     The text is folded like the index (NFKC, case, katakana to hiragana) and split on spaces; each
     term must occur as a substring. Terms of one or two characters work too. An empty query
-    matches nothing. Raises InvalidSearchRequest for a page or page size out of range.
+    matches nothing. Order: relevance, then reading order; reading order alone when very many
+    titles match. Raises InvalidSearchRequest for a page or page size out of range.
     """
     _check(query)
     terms = query_terms(query.text)
-    connection = session.connection()
     offset = (query.page - 1) * query.per_page
-    total, bib_ids = _finder(connection)(connection, terms, query.field, query.per_page, offset)
-    return SearchPage(query=query, total=total, hits=details.hits(connection, bib_ids))
+    with _reading(session) as connection:
+        total, bib_ids = _finder(connection)(connection, terms, query.field, query.per_page, offset)
+        return SearchPage(query=query, total=total, hits=details.hits(connection, bib_ids))

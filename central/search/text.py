@@ -14,7 +14,7 @@ from sync_protocol.normalize import fold_for_search
 # whitespace run (newlines included) to one space, so neither part can contain the separator.
 PART_SEPARATOR = "\n"
 
-# Trigram indexes cannot look up anything shorter: such terms are matched by a scan instead.
+# Trigram indexes cannot look up anything shorter: such terms go to the per-character index.
 MIN_INDEXED_TERM = 3
 MAX_TERMS = 8
 

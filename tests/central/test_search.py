@@ -7,6 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete, event, select
 from sqlmodel import Session
 
@@ -54,8 +55,10 @@ def session(imported: Path, tmp_path: Path) -> Iterator[Session]:
 
 
 def _search(session: Session, text: str, field: SearchField = SearchField.KEYWORD, **paging: int) -> SearchPage:
+    session.rollback()  # end the reads of the test's own helpers
     page = search_titles(session, SearchQuery(text, field, **paging))
-    session.rollback()
+    # The search ended the transaction it began: SQLite's write lock is not held past it.
+    assert not session.in_transaction()
     return page
 
 
@@ -88,7 +91,7 @@ def test_neko_in_kanji_and_in_kana_finds_wagahai_wa_neko_de_aru(session: Session
 
 
 def test_search_folds_katakana_and_halfwidth(session: Session) -> None:
-    results = {q: _all_ids(session, q) for q in ("ねこ", "ネコ", "ﾈｺ", " ネ コ ".replace(" ", ""))}
+    results = {q: _all_ids(session, q) for q in ("ねこ", "ネコ", "ﾈｺ")}
     assert len({tuple(ids) for ids in results.values()}) == 1
     assert len(results["ねこ"]) > 50
     # Three-character queries (the trigram index) fold the same way, latin letters included.
@@ -105,7 +108,7 @@ def test_one_and_two_character_queries_match_substrings_best_first(session: Sess
         assert any("漱石" in person.name for person in hit.contributors)
     ids = _all_ids(session, "ねこ")
     texts = session.exec(select(Bib.search_text).where(Bib.id.in_(ids))).scalars().all()
-    assert len(texts) == len(ids) and all("ねこ" in text for text in texts)
+    assert len(texts) == len(ids) and all("ねこ" in folded for folded in texts)
 
 
 def test_two_character_phrases_do_not_span_two_fields(session: Session) -> None:
@@ -117,7 +120,7 @@ def test_two_character_phrases_do_not_span_two_fields(session: Session) -> None:
 
 def _sort_keys(session: Session, ids: list[int]) -> list[tuple[int, str]]:
     """(length of the folded text, sort key) of each title, in the order given."""
-    rows = {bib_id: (len(text), key) for bib_id, text, key in session.exec(
+    rows = {bib_id: (len(folded), key) for bib_id, folded, key in session.exec(
         select(Bib.id, Bib.search_text, Bib.sort_key).where(Bib.id.in_(ids))
     )}  # fmt: skip
     return [rows[bib_id] for bib_id in ids]
@@ -176,8 +179,9 @@ def test_paging_splits_the_results_and_counts_them_all(session: Session) -> None
     assert first.pages == -(-everything.total // 10)
     beyond = _search(session, "の", page=first.pages + 1, per_page=10)
     assert (beyond.total, beyond.hits) == (everything.total, ())
-    long_query = [_search(session, "ねこで", page=p, per_page=2) for p in (1, 2)]
-    assert long_query[0].hits[0].bib_id not in [h.bib_id for h in long_query[1].hits]
+    ranked = [_search(session, "ねこで", page=p, per_page=2) for p in (1, 2)]
+    top_four = [h.bib_id for h in _search(session, "ねこで").hits[:4]]
+    assert [h.bib_id for h in ranked[0].hits + ranked[1].hits] == top_four
 
 
 @pytest.mark.parametrize(("page", "per_page"), [(0, 20), (1, 0), (1, 101)])
@@ -280,3 +284,21 @@ def test_title_added_through_the_orm_is_found_and_refreshed(session: Session) ->
         session.execute(delete(Contributor).where(Contributor.bib_id == bib_id))
         session.delete(session.get(Bib, bib_id))
     assert _all_ids(session, "いぬの手帖") == []
+
+
+def test_titles_written_by_raw_sql_are_indexed_even_when_replaced(session: Session) -> None:
+    columns = (
+        "id, title, title_reading, subtitle, subtitle_reading, original_title, ndc, publisher, "
+        "source_book, first_edition, credit, search_text, sort_key"
+    )
+    row = "(:id, :title, :reading, '', '', '', '', '', '', '', '', '', '')"
+    with session.begin():
+        session.execute(sa.text(f"INSERT INTO bib ({columns}) VALUES {row}"), {"id": 90001, "title": "猫の本",
+                        "reading": "ねこのほん"})  # fmt: skip
+        session.execute(sa.text(f"INSERT OR REPLACE INTO bib ({columns}) VALUES {row}"), {"id": 90001,
+                        "title": "犬の本", "reading": "いぬのほん"})  # fmt: skip
+    assert 90001 not in _all_ids(session, "ねこのほん") + _all_ids(session, "猫")
+    assert _all_ids(session, "いぬのほん") == [90001] == _all_ids(session, "犬の本")
+    with session.begin():
+        # The trigram index agrees with its content table after every kind of write.
+        session.execute(sa.text("INSERT INTO bib_fts (bib_fts, rank) VALUES ('integrity-check', 1)"))

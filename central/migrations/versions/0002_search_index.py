@@ -75,12 +75,18 @@ def _index_new_row() -> str:
 
 
 # FTS5 external-content and contentless tables forget a row only when told its exact old values.
-_FORGET_OLD_ROW = f"""
+_FORGET = """
         INSERT INTO bib_fts (bib_fts, rowid, title, author)
-        SELECT 'delete', bib_id, title, author FROM bib_search WHERE bib_id = old.id;
+        SELECT 'delete', bib_id, title, author FROM bib_search WHERE bib_id = {row}.id;
         INSERT INTO bib_chars (bib_chars, rowid, title, author)
-        SELECT 'delete', {_CHARS_VALUES} FROM bib_search WHERE bib_id = old.id;
-        DELETE FROM bib_search WHERE bib_id = old.id;"""
+        SELECT 'delete', {chars} FROM bib_search WHERE bib_id = {row}.id;
+        DELETE FROM bib_search WHERE bib_id = {row}.id;"""
+
+
+def _forget(row: str) -> str:
+    """Statements that drop the indexed text of `row`'s id, if there is any."""
+    return _FORGET.format(row=row, chars=_CHARS_VALUES)
+
 
 _INDEXED_COLUMNS = "id, title, title_reading, subtitle, subtitle_reading, original_title, search_text, sort_key"
 
@@ -112,11 +118,12 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     _create_tables()
-    op.execute(f"CREATE TRIGGER bib_search_ai AFTER INSERT ON bib BEGIN {_index_new_row()}\n    END")
-    op.execute(f"CREATE TRIGGER bib_search_ad AFTER DELETE ON bib BEGIN {_FORGET_OLD_ROW}\n    END")
+    # An INSERT OR REPLACE deletes the old row without a delete trigger: the insert forgets it too.
+    op.execute(f"CREATE TRIGGER bib_search_ai AFTER INSERT ON bib BEGIN {_forget('new')}{_index_new_row()}\n    END")
+    op.execute(f"CREATE TRIGGER bib_search_ad AFTER DELETE ON bib BEGIN {_forget('old')}\n    END")
     op.execute(
         f"CREATE TRIGGER bib_search_au AFTER UPDATE OF {_INDEXED_COLUMNS} ON bib "
-        f"BEGIN {_FORGET_OLD_ROW}{_index_new_row()}\n    END"
+        f"BEGIN {_forget('old')}{_index_new_row()}\n    END"
     )
     title, author = _TITLE_PART.format(row="bib"), _AUTHOR_PART.format(row="bib")
     op.execute(
