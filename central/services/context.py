@@ -39,15 +39,18 @@ _IN_UNIT = "central.unit_of_work"
 def transaction(session: Session) -> Iterator[Session]:
     """One use case, one transaction; a savepoint inside a caller's unit of work (a sync batch).
 
-    A transaction the session began by itself for a read outside any use case is rolled back
-    first: it holds no sanctioned writes, and committing it would let writes bypass services.
+    A transaction the session began by itself for a read outside any use case is ended first
+    (committing nothing, so the objects it loaded stay usable); one that holds unflushed changes
+    means some code wrote outside a service, which is refused.
     """
     if session.info.get(_IN_UNIT):
         with session.begin_nested():
             yield session
         return
     if session.in_transaction():
-        session.rollback()
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("changes made outside a service use case")
+        session.commit()
     session.info[_IN_UNIT] = True
     try:
         with session.begin():
