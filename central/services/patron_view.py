@@ -12,9 +12,19 @@ from datetime import date
 from sqlmodel import col, select
 
 from central.errors import InvalidInput
-from central.models import Bib, Contributor, Hold, InternetAccount, Item, ItemStatus, Loan, Location, LocationKind
+from central.models import (
+    Bib,
+    Contributor,
+    Hold,
+    InternetAccount,
+    Item,
+    ItemStatus,
+    Loan,
+    Location,
+    LocationKind,
+    Patron,
+)
 from central.models.circulation import OPEN_HOLD_STATUSES
-from central.models.patrons import Patron
 from central.services.context import ServiceContext
 from central.services.holds import queue_place
 from central.services.lookup import bib_by_id
@@ -88,7 +98,7 @@ class Credit:
 
 @dataclass(frozen=True)
 class CopyView:
-    """A copy of a title: where it is and whether it can be borrowed now."""
+    """A copy of a title: the library (or van) it belongs to and whether it can be borrowed now."""
 
     barcode: str
     location: str
@@ -224,7 +234,7 @@ def _credits(ctx: ServiceContext, bib_ids: Sequence[int]) -> dict[int, tuple[Cre
 def _copies(ctx: ServiceContext, bib_id: int) -> tuple[CopyView, ...]:
     rows = ctx.session.exec(
         select(Item, Location, Loan)
-        .join(Location, col(Location.id) == Item.current_location_id)
+        .join(Location, col(Location.id) == Item.home_location_id)
         .join(Loan, (col(Loan.item_id) == Item.id) & col(Loan.returned_at).is_(None), isouter=True)
         .where(Item.bib_id == bib_id, col(Item.status).not_in(HIDDEN_COPY_STATES))
         .order_by(col(Item.barcode))

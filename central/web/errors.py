@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from central.errors import CentralError, NotFound
-from central.web.deps import NotSignedIn, is_api
+from central.web.deps import NotSignedIn
 from central.web.rendering import redirect, render
 from central.web.security.flash import Flash
 
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # After a form, these come back to the form's page as a message instead of an error page.
 _FORM_STATUSES = frozenset({401, 409, 422, 429})
+# Machine surfaces: the JSON API, and the bookmobiles' sync endpoints (for errors they do not
+# answer themselves, such as an unknown path).
+_JSON_PREFIXES = ("/api/", "/sync/")
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def _page(request: Request, error: Exception, problem: Problem) -> Response:
 async def handle(request: Request, error: Exception) -> Response:
     """The exception handler for every error kind, on both surfaces."""
     problem = problem_of(error)
-    return _json(problem) if is_api(request) else _page(request, error, problem)
+    return _json(problem) if request.url.path.startswith(_JSON_PREFIXES) else _page(request, error, problem)
 
 
 def install(app: FastAPI) -> None:

@@ -42,25 +42,25 @@ def templates(library_name: str) -> Jinja2Templates:
 
 
 @dataclass(frozen=True)
-class Viewer:
+class HeaderUser:
     """The header's view of who is signed in (plain values: safe to render after the DB session closed)."""
 
     name: str
     temporary_password: bool
 
 
-def _viewer(request: Request) -> Viewer | None:
+def _header_user(request: Request) -> HeaderUser | None:
     name = getattr(request.state, "viewer_name", None)
     if not name:
         return None
-    return Viewer(name=name, temporary_password=bool(getattr(request.state, "viewer_temporary", False)))
+    return HeaderUser(name=name, temporary_password=bool(getattr(request.state, "viewer_temporary", False)))
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     """Render a page; pending flash messages are shown once and then dropped."""
     messages = flash.read(request)
     values = {
-        "viewer": _viewer(request),
+        "viewer": _header_user(request),
         "viewer_known": hasattr(request.state, "viewer_name"),
         "csrf_token": csrf.form_token(request),
         "csrf_field": csrf.FIELD,

@@ -35,6 +35,14 @@ class SignInResponse(BaseModel):
     patron: PatronSummary
 
 
+class SessionInfo(BaseModel):
+    patron: PatronSummary
+    kind: Literal["cookie", "token"]
+    csrf_token: str | None = Field(
+        default=None, description="For cookie sessions: send as X-CSRF-Token with every write."
+    )
+
+
 class SearchResponse(BaseModel):
     text: str
     field: SearchField
