@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Table, insert, select
 
 from bench.figures import Figure, percentile
 from central.catalog import import_catalog
@@ -27,7 +28,7 @@ from central.search import Person, SearchField, SearchQuery, search_text, search
 ROOT = Path(__file__).resolve().parents[1]
 AOZORA = ROOT / "central" / "data" / "aozora" / "works.csv.gz"
 # Bump when the generated data changes, so an old cached database is not reused.
-DATABASE = ROOT / "var" / "bench" / "search-v1.db"
+DATABASE = ROOT / "var" / "bench" / "search-v2.db"
 TITLES, COPIES, OPEN_HOLDS, PATRONS = 300_000, 1_000_000, 40_000, 2_000
 LONG_QUERIES, SHORT_QUERIES, WARM_UP = 400, 200, 40
 SEED = 2026
@@ -44,9 +45,9 @@ def _log(message: str) -> None:
     print(f"[bench search] {message}", file=sys.stderr, flush=True)
 
 
-def _insert(connection: Connection, table: object, rows: list[dict[str, object]]) -> None:
+def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _CHUNK):
-        connection.execute(insert(table), rows[start : start + _CHUNK])  # type: ignore[call-overload]
+        connection.execute(insert(table), rows[start : start + _CHUNK])
 
 
 def _splice(a: str, b: str, rng: random.Random) -> str:
@@ -54,7 +55,9 @@ def _splice(a: str, b: str, rng: random.Random) -> str:
     return a[: rng.randint(1, max(1, len(a)))] + b[rng.randint(0, max(0, len(b) - 1)) :]
 
 
-def _generated_bibs(works: list[AozoraWork], count: int, rng: random.Random) -> Iterator[tuple[dict, AozoraWork]]:
+def _generated_bibs(
+    works: list[AozoraWork], count: int, rng: random.Random
+) -> Iterator[tuple[dict[str, str], AozoraWork]]:
     """Generated titles, each with the work whose people it is credited to."""
     for n in range(count):
         a, b = rng.choice(works), rng.choice(works)
