@@ -98,6 +98,7 @@ def test_r18_signed_in_bulk_add_from_results_and_sign_in_step_skipped(page: Page
     expect(page.get_by_role("checkbox", name=re.compile("坊っちゃん"))).to_have_count(0)  # on the shelf
     page.get_by_role("checkbox", name=re.compile("吾輩は猫である")).check()
     page.get_by_role("checkbox", name=re.compile("こころ")).check()
+    screenshot(page, "02-results-signed-in")
     page.get_by_role("button", name="チェックした資料をカートに入れる").click()
     expect(page.locator("[data-cart-status]")).to_have_text("2点をカートに入れました。")
     expect(page.locator("[data-cart-count]")).to_have_text("2")
