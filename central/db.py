@@ -4,6 +4,14 @@ SQLite is the embedded default. Two things make it behave like a server database
 WAL (readers never block the writer) and `BEGIN IMMEDIATE` for every transaction, so two
 concurrent writers queue on the lock up front instead of failing at commit with "database is
 locked" - which is what R13's strict hold places need.
+
+PostgreSQL (`postgresql+psycopg://...`) runs many writers at once, at READ COMMITTED, set here
+rather than left to the server's default: the services serialise what must be serialised with row
+locks (`SELECT ... FOR UPDATE` on the title for hold places, on the node for a batch), and at READ
+COMMITTED every statement after such a lock sees what the previous holder committed. A stricter
+level would turn those waits into serialization failures. What can still fail only because of a
+concurrent transaction (a deadlock, a unique key taken a moment earlier) is run again by
+`central.retry`.
 """
 
 from pathlib import Path
@@ -19,6 +27,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(database_url: str) -> Engine:
     """An engine for `database_url`, with SQLite tuned for durability and concurrent writers."""
+    if database_url.startswith("postgresql"):
+        return create_engine(database_url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     if not database_url.startswith("sqlite"):
         return create_engine(database_url, pool_pre_ping=True)
     _ensure_sqlite_folder(database_url)

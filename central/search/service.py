@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from central.search import details, sqlite
+from central.search import details, postgresql, sqlite
 from central.search.errors import InvalidSearchRequest, SearchUnavailable
 from central.search.text import QueryTerms, query_terms
 from central.search.types import MAX_PER_PAGE, SearchField, SearchPage, SearchQuery
@@ -14,7 +14,7 @@ from central.search.types import MAX_PER_PAGE, SearchField, SearchPage, SearchQu
 Finder = Callable[[Connection, QueryTerms, SearchField, int, int], tuple[int, list[int]]]
 
 # One matching module per database dialect; each keeps its SQL to itself.
-_FINDERS: dict[str, Finder] = {"sqlite": sqlite.find}
+_FINDERS: dict[str, Finder] = {"sqlite": sqlite.find, "postgresql": postgresql.find}
 
 
 def _check(query: SearchQuery) -> None:

@@ -3,8 +3,8 @@
 Terms of three or more characters are looked up in `bib_fts` (trigram); when a query has only
 shorter terms, `bib_chars` (one token per character) answers them as one- or two-token phrases.
 A query with both kinds uses the trigram index and checks its short terms in the matched rows.
-This is the only module that writes SQLite-specific search SQL; a PostgreSQL module with the same
-`find` signature will use that database's own index.
+This is the only module that writes SQLite-specific search SQL; `central.search.postgresql` has the
+same `find` for PostgreSQL.
 
 User input never reaches the SQL text: terms travel as bound parameters, and inside an FTS5 query
 string each term is one double-quoted phrase, so operators (AND, NEAR, *, :, ^) are just characters.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from central.search.text import QueryTerms
-from central.search.types import SearchField
+from central.search.types import MAX_RANKED, SearchField
 
 _COLUMNS: dict[SearchField, tuple[str, ...]] = {
     SearchField.KEYWORD: ("title", "author"),
@@ -25,9 +25,6 @@ _COLUMNS: dict[SearchField, tuple[str, ...]] = {
 # Title matches weigh more than author matches when both columns are searched.
 _WEIGHTS = "2.0, 1.0"
 _READING_ORDER = "s.sort_key, s.bib_id"
-# Ranking costs time per match. Past this many matches (a prolific author, a common kana) a
-# ranking says little anyway: such results come in reading order, read off the sort_key index.
-MAX_RANKED = 2_000
 
 
 def fts_phrase(term: str) -> str:
@@ -98,7 +95,7 @@ def find(
     """How many titles match every term, and the ids of `limit` of them from `offset`, best first.
 
     Order: relevance (bm25), then reading order (sort_key), then id; reading order alone when
-    more than MAX_RANKED titles match.
+    more than MAX_RANKED titles match (read off the sort_key index).
     """
     if terms.empty:
         return 0, []

@@ -9,6 +9,9 @@ from enum import StrEnum
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+# Ranking costs time per match. Past this many matches (a prolific author, a common kana) a
+# ranking says little anyway: such results come in reading order, on every database.
+MAX_RANKED = 2_000
 
 
 class SearchField(StrEnum):

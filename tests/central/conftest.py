@@ -1,4 +1,9 @@
-"""Fixtures for central's tests: a real SQLite file per test, migrated by Alembic."""
+"""Fixtures for central's tests: a real database per test, migrated by Alembic, on SQLite and PostgreSQL.
+
+`engine` runs each test twice: on a SQLite file copied from a migrated template, and on PostgreSQL
+(when a server answers, see tests/conftest.py) in this process's migrated database, emptied first.
+A test about SQLite's own machinery carries `@pytest.mark.sqlite_only` and runs once.
+"""
 
 import shutil
 from collections.abc import Callable, Iterator
@@ -6,14 +11,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from central.db import make_engine, migrate, new_session
-from central.models import Bib, Item, Location, LocationKind, Patron
+from central.models import Bib, Item, Location, LocationKind, Patron, metadata
 from central.services.context import ServiceContext, transaction
 from central.services.patrons import Registration, register_patron
 from sync_protocol.policy import CirculationPolicy
+from tests.conftest import PostgresServer
 
 # A Wednesday in school year 2026: no default closed day (Monday) interferes with due-date arithmetic.
 NOW = datetime(2026, 6, 10, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
@@ -29,11 +35,49 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> str:
+    """This process's migrated PostgreSQL database (emptied before each test rather than recreated:
+    deleting a few rows takes milliseconds, creating or dropping a database about a second)."""
+    url = postgres_server.create_database("central")
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+def _empty(url: str) -> None:
+    """Delete every row but Alembic's (children before parents) and restart every id sequence."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        present = set(connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        known = [t.name for t in reversed(metadata.sorted_tables) if t.name in present]
+        for table in sorted(present - set(known) - {"alembic_version"}) + known:
+            connection.execute(text(f'DELETE FROM "{table}"'))
+        for sequence in connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
+            connection.execute(text(f'ALTER SEQUENCE "{sequence[0]}" RESTART'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of the kind the parameter names, for this test alone."""
+    if request.param == "sqlite":
+        path = tmp_path / "central.db"
+        shutil.copy(request.getfixturevalue("migrated_template"), path)
+        return f"sqlite:///{path}"
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite-only test")
+    url: str = request.getfixturevalue("migrated_postgres")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.disconnect(url)
+    _empty(url)
+    return url
+
+
 @pytest.fixture
-def engine(migrated_template: Path, tmp_path: Path) -> Iterator[Engine]:
-    path = tmp_path / "central.db"
-    shutil.copy(migrated_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 

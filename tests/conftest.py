@@ -1,0 +1,94 @@
+"""Shared by every test folder: the PostgreSQL server the PostgreSQL runs use, if one answers.
+
+TEST_POSTGRES_URL names it (default: the local server's `test` database); an empty value turns the
+PostgreSQL runs off. The server is probed once, with a short timeout: when it does not answer,
+every PostgreSQL case is skipped with the reason, and the SQLite cases run as always.
+
+Each test process works in databases of its own, named after its pid, created beside the probed
+one and dropped at the end: developers running the suite at the same time never share one.
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from functools import cache
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PROBE_TIMEOUT_S = 2
+
+
+def _admin_engine(url: str) -> Engine:
+    return create_engine(
+        url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": PROBE_TIMEOUT_S}
+    )
+
+
+@cache
+def postgres_url() -> str | None:
+    """TEST_POSTGRES_URL if a server answers there now, else None (asked once per test process)."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not url:
+        return None
+    try:
+        engine = _admin_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except (SQLAlchemyError, ImportError):
+        return None
+    return url
+
+
+def require_postgres() -> str:
+    """The server's URL, or skip the calling test with the reason."""
+    url = postgres_url()
+    if url is None:
+        wanted = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL) or "(TEST_POSTGRES_URL is empty)"
+        pytest.skip(f"no PostgreSQL server answers at {wanted}")
+    return url
+
+
+class PostgresServer:
+    """Creates scratch databases on the test server and drops them all at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = _admin_engine(url)
+        self.prefix = f"central_test_{os.getpid()}_{secrets.token_hex(3)}"
+        self.created: list[str] = []
+
+    def create_database(self, label: str, template: str | None = None) -> str:
+        """A new empty database (or a copy of `template`); returns its URL."""
+        name = f"{self.prefix}_{len(self.created)}_{label}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        self.created.append(name)
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def disconnect(self, database_url: str) -> None:
+        """End every other connection to that database (a test's stray threads or servers)."""
+        name = make_url(database_url).database
+        with self.admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+            )
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as connection:
+            for name in reversed(self.created):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(require_postgres())
+    yield server
+    server.drop_all()
