@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     sign_in_max_failures_per_card: int = 5
     sign_in_max_failures_per_address: int = 30
 
+    # Staff side (docs/staff.md): how long a staff sign-in lasts (a working day), when a bookmobile
+    # not heard from is flagged on the sync dashboard, and how near a pickup deadline counts as "expiring".
+    staff_session_minutes: int = 600
+    node_silence_alert_hours: int = 36
+    hold_expiring_days: int = 2
+
     loan_days: int = 14
     renewal_days: int = 14
     max_renewals: int = 1

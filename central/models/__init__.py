@@ -12,6 +12,7 @@ from central.models.locations import Location, LocationKind
 from central.models.nightly import JobLock, NightlyRun
 from central.models.notices import Notice
 from central.models.patrons import IdDocumentKind, InternetAccount, Patron, PatronBlock, PatronStatus
+from central.models.staff import StaffRole, StaffSession, StaffUser
 from central.models.sync import (
     CardBlock,
     ChangeLogEntry,
@@ -51,6 +52,9 @@ __all__ = [
     "PatronStatus",
     "RequestNonce",
     "SignInFailure",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
     "SyncBatch",
     "SyncNode",
     "SyncOperation",

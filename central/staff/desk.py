@@ -1,0 +1,157 @@
+"""The main desk's use cases as staff run them: each wraps the circulation and account services in
+one transaction and returns a receipt of plain values for the page (what to say to the patron)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, select
+
+from central.models import Bib, Hold, HoldStatus, Item, Location, Patron
+from central.services.accounts import apply_internet_service, reissue_password
+from central.services.circulation import lend, renew_by_barcode, return_item
+from central.services.context import ServiceContext, transaction
+from central.services.lookup import item_by_barcode, patron_by_card, patron_by_id
+from central.services.patrons import Registration, register_patron
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """A new card (and, when applied for, the temporary password to show once: R4)."""
+
+    patron_id: int
+    card_number: str
+    name: str
+    temporary_password: str | None
+    active_from: date | None
+
+
+@dataclass(frozen=True)
+class LendReceipt:
+    """R14: `bypassed_holds` queued holds targeted this shelf copy; they now wait for another copy."""
+
+    patron_id: int
+    card_number: str
+    patron_name: str
+    barcode: str
+    title: str
+    due_date: date
+    bypassed_holds: int
+    fulfilled_own_hold: bool
+
+
+@dataclass(frozen=True)
+class ReturnReceipt:
+    """Where the copy goes now: back to the shelf, onto the hold shelf, or in transit (SPEC 12)."""
+
+    barcode: str
+    title: str
+    had_loan: bool
+    overdue_days: int
+    destination: str
+    hold_card_number: str
+    pickup_name: str
+
+
+@dataclass(frozen=True)
+class RenewReceipt:
+    barcode: str
+    title: str
+    due_date: date
+
+
+def _title(ctx: ServiceContext, item: Item) -> str:
+    bib = ctx.session.get(Bib, item.bib_id)
+    return bib.title if bib else ""
+
+
+def register_at_desk(ctx: ServiceContext, form: Registration, id_document_kind: str = "") -> IssuedCard:
+    """A new card, plus the internet service when the patron applies (R1, R2, R4) - all or nothing,
+    so a refusal (R1: not yet in junior high) leaves no half-registered patron."""
+    with transaction(ctx.session):
+        patron = register_patron(ctx, form)
+        issued = apply_internet_service(ctx, patron, id_document_kind) if id_document_kind else None
+        assert patron.id is not None
+        return IssuedCard(
+            patron.id,
+            patron.card_number,
+            patron.name,
+            issued.temporary_password if issued else None,
+            issued.account.active_from if issued else None,
+        )
+
+
+def apply_at_desk(ctx: ServiceContext, patron_id: int, id_document_kind: str) -> IssuedCard:
+    """R1-R4 for a patron who already has a card."""
+    with transaction(ctx.session):
+        patron = patron_by_id(ctx.session, patron_id)
+        issued = apply_internet_service(ctx, patron, id_document_kind)
+        return IssuedCard(
+            patron_id, patron.card_number, patron.name, issued.temporary_password, issued.account.active_from
+        )
+
+
+def reissue_at_desk(ctx: ServiceContext, patron_id: int, id_document_kind: str) -> IssuedCard:
+    """R7: a new temporary password in person; the old one stops working at once."""
+    with transaction(ctx.session):
+        patron = patron_by_id(ctx.session, patron_id)
+        issued = reissue_password(ctx, patron, id_document_kind)
+        return IssuedCard(
+            patron_id, patron.card_number, patron.name, issued.temporary_password, issued.account.active_from
+        )
+
+
+def lend_at_desk(ctx: ServiceContext, card_number: str, barcode: str) -> LendReceipt:
+    """Lend the copy in hand to the patron at the desk (R14: the walk-in gets a targeted shelf copy)."""
+    with transaction(ctx.session):
+        patron = patron_by_card(ctx.session, card_number)
+        item = item_by_barcode(ctx.session, barcode)
+        targeting = ctx.session.exec(
+            select(Hold).where(Hold.item_id == item.id, Hold.status == HoldStatus.QUEUED, Hold.patron_id != patron.id)
+        ).all()
+        own_hold = ctx.session.exec(
+            select(Hold.id).where(
+                Hold.patron_id == patron.id,
+                Hold.bib_id == item.bib_id,
+                col(Hold.status).in_([HoldStatus.QUEUED, HoldStatus.IN_TRANSIT, HoldStatus.READY]),
+            )
+        ).first()
+        loan = lend(ctx, patron, item.barcode)
+        assert patron.id is not None
+        return LendReceipt(
+            patron.id,
+            patron.card_number,
+            patron.name,
+            item.barcode,
+            _title(ctx, item),
+            loan.due_date,
+            len(targeting),
+            own_hold is not None,
+        )
+
+
+def return_at_desk(ctx: ServiceContext, barcode: str) -> ReturnReceipt:
+    """Check a copy in here; a hold that waits for it catches it (SPEC 12), else it goes to the shelf."""
+    with transaction(ctx.session):
+        outcome = return_item(ctx, barcode)
+        hold = outcome.hold
+        holder = ctx.session.get(Patron, hold.patron_id) if hold else None
+        pickup = ctx.session.get(Location, hold.pickup_location_id) if hold else None
+        overdue = (ctx.today - outcome.loan.due_date).days if outcome.loan else 0
+        return ReturnReceipt(
+            outcome.item.barcode,
+            _title(ctx, outcome.item),
+            outcome.loan is not None,
+            max(0, overdue),
+            outcome.destination,
+            holder.card_number if holder else "",
+            pickup.name if pickup else "",
+        )
+
+
+def renew_at_desk(ctx: ServiceContext, barcode: str) -> RenewReceipt:
+    """R9 at the desk; a refusal carries the rule's reason."""
+    with transaction(ctx.session):
+        loan = renew_by_barcode(ctx, barcode)
+        item = ctx.session.get(Item, loan.item_id)
+        assert item is not None
+        return RenewReceipt(item.barcode, _title(ctx, item), loan.due_date)
