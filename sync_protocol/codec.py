@@ -42,10 +42,20 @@ def decode_instant(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def to_plain(value: Any) -> Any:
     """`value` (dataclasses, dates, enums, tuples, sets, scalars) as JSON-ready data."""
+    if isinstance(value, _SCALARS) and not isinstance(value, Enum):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: to_plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -62,6 +72,11 @@ def to_plain(value: Any) -> Any:
 def canonical_json(value: Any) -> bytes:
     """The one byte encoding checksums are computed over: sorted keys, compact, UTF-8."""
     return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@cache
+def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(cls)}
 
 
 @cache
@@ -98,8 +113,8 @@ def _as_list(data: Any, path: str) -> list[Any]:
 def _from_dataclass(cls: type[T], data: Any, path: str) -> T:
     if not isinstance(data, dict):
         raise FormatError(path, "expected an object")
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
+    fields = _fields(cls)
+    unknown = sorted(set(data) - fields.keys())
     if unknown:
         raise FormatError(path, f"unknown field(s): {', '.join(unknown)}")
     hints = _hints(cls)

@@ -212,6 +212,7 @@ def _last_email_change(ctx: ServiceContext, patron: Patron) -> datetime | None:
             AuditEntry.object_id == str(patron.id),
         )
         .order_by(col(AuditEntry.at).desc())
+        .limit(1)
     ).first()
 
 

@@ -53,11 +53,15 @@ def _stops(ctx: ServiceContext, node: SyncNode) -> tuple[Stop, ...]:
 
 
 def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> list[RosterEntry]:
-    """Roster entries for active patrons (all of them, or those in `patron_ids`)."""
-    query = select(Patron).where(Patron.status == PatronStatus.ACTIVE)
+    """Roster entries for active patrons (all of them, or those in `patron_ids`).
+
+    Plain column reads, not ORM objects: a first pull carries the whole library's roster.
+    """
+    query = select(Patron.id, Patron.card_number, Patron.name, Patron.name_reading, Patron.birth_date).where(
+        Patron.status == PatronStatus.ACTIVE
+    )
     if patron_ids is not None:
         query = query.where(col(Patron.id).in_(list(patron_ids)))
-    patrons = ctx.session.exec(query).all()
     open_loans = dict(
         ctx.session.exec(  # type: ignore[arg-type]
             select(Loan.patron_id, func.count()).where(col(Loan.returned_at).is_(None)).group_by(Loan.patron_id)
@@ -65,18 +69,23 @@ def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> lis
     )
     blocked = set(ctx.session.exec(select(PatronBlock.patron_id).where(col(PatronBlock.lifted_at).is_(None))).all())
     accounts = set(ctx.session.exec(select(InternetAccount.patron_id)).all())
-    return [
-        RosterEntry(
-            card_number=p.card_number,
-            name=p.name,
-            name_reading=p.name_reading,
-            blocked=p.id in blocked,
-            open_loans=open_loans.get(p.id, 0),
-            has_internet_account=p.id in accounts,
-            internet_eligible_from=internet_service_eligible_from(p.birth_date),
+    eligible_from: dict[object, object] = {}
+    entries = []
+    for patron_id, card, name, reading, born in ctx.session.exec(query).all():
+        if born not in eligible_from:
+            eligible_from[born] = internet_service_eligible_from(born)
+        entries.append(
+            RosterEntry(
+                card_number=card,
+                name=name,
+                name_reading=reading,
+                blocked=patron_id in blocked,
+                open_loans=open_loans.get(patron_id, 0),
+                has_internet_account=patron_id in accounts,
+                internet_eligible_from=eligible_from[born],  # type: ignore[arg-type]
+            )
         )
-        for p in patrons
-    ]
+    return entries
 
 
 def _carried_items(ctx: ServiceContext, node: SyncNode, item_ids: Iterable[int] | None = None) -> list[CarriedItem]:

@@ -8,6 +8,7 @@ high-water mark and the receipt.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import select
@@ -82,6 +83,7 @@ def _check_epoch(node: SyncNode, batch: Batch) -> None:
 
 def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[OperationReceipt]:
     receipts: list[OperationReceipt] = []
+    state = _BatchState(_previous_effective(ctx, node), {})
     for position, op in enumerate(batch.operations):
         if op.seq <= node.high_water:
             prior = ctx.session.exec(
@@ -94,9 +96,22 @@ def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[Operatio
                 continue
             receipts += _diverged(ctx, node, prior, batch.operations[position:])
             break
-        receipts.append(_apply(ctx, node, op))
+        receipts.append(_apply(ctx, node, op, state))
         node.high_water = op.seq
     return receipts
+
+
+@dataclass
+class _BatchState:
+    """What one operation passes to the next within a batch (saves a query per operation)."""
+
+    previous_effective: datetime | None
+    stops: dict[str, int]
+
+    def location(self, ctx: ServiceContext, node: SyncNode, stop_code: str) -> int:
+        if stop_code not in self.stops:
+            self.stops[stop_code] = location_for_stop(ctx, node, stop_code)
+        return self.stops[stop_code]
 
 
 def _diverged(
@@ -122,11 +137,11 @@ def _diverged(
     ]
 
 
-def _apply(ctx: ServiceContext, node: SyncNode, op: Operation) -> OperationReceipt:
+def _apply(ctx: ServiceContext, node: SyncNode, op: Operation, state: _BatchState) -> OperationReceipt:
     placement = place_in_time(
         op.wall_time,
         node.clock_offset_ms,
-        previous=_previous_effective(ctx, node),
+        previous=state.previous_effective,
         earliest=node.enrolled_at,
         received_at=ctx.now,
     )
@@ -145,8 +160,9 @@ def _apply(ctx: ServiceContext, node: SyncNode, op: Operation) -> OperationRecei
     )
     ctx.session.add(record)
     ctx.session.flush()
+    state.previous_effective = placement.effective_at
     op_ctx = ServiceContext(
-        ctx.session, ctx.policy, f"node:{node.code}", location_for_stop(ctx, node, op.stop_code), placement.effective_at
+        ctx.session, ctx.policy, f"node:{node.code}", state.location(ctx, node, op.stop_code), placement.effective_at
     )
     found: list[Disagreement] = []
     if is_implausible(placement):
@@ -176,6 +192,7 @@ def _previous_effective(ctx: ServiceContext, node: SyncNode) -> datetime | None:
         select(SyncOperation.effective_at)
         .where(SyncOperation.node_id == node.id, SyncOperation.epoch == node.epoch)
         .order_by(SyncOperation.seq.desc())  # type: ignore[attr-defined]
+        .limit(1)
     ).first()
 
 
