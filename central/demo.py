@@ -86,7 +86,11 @@ def _copies(ctx: ServiceContext, rng: random.Random, main: Location, van: Locati
     for bib_id in bib_ids:
         count = rng.choice((2, 3, 4)) if rng.random() < 0.1 else 1
         copies += [NewCopy(next(barcodes), bib_id, main.id) for _ in range(count)]  # type: ignore[arg-type]
-    copies += [NewCopy(next(barcodes), bib_id, van.id) for bib_id in rng.sample(bib_ids, 2000)]  # type: ignore[arg-type]
+    # The van's copies have their own range (3500000001 ...), easy to find in the walkthrough.
+    copies += [
+        NewCopy(f"35{n:08d}", bib_id, van.id)  # type: ignore[arg-type]
+        for n, bib_id in enumerate(rng.sample(bib_ids, 2000), start=1)
+    ]
     return add_copies(ctx, copies)
 
 

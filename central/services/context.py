@@ -33,19 +33,30 @@ class ServiceContext:
 
 
 _IN_UNIT = "central.unit_of_work"
+_IN_SAVEPOINT = "central.savepoint"
 
 
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """One use case, one transaction; a savepoint inside a caller's unit of work (a sync batch).
 
+    Only the outermost use case inside a unit takes a savepoint: the use cases it calls in turn
+    succeed or fail with it, so further savepoints would only cost statements.
+
     A transaction the session began by itself for a read outside any use case is ended first
     (committing nothing, so the objects it loaded stay usable); one that holds unflushed changes
     means some code wrote outside a service, which is refused.
     """
     if session.info.get(_IN_UNIT):
-        with session.begin_nested():
-            yield session
+        if session.info.get(_IN_SAVEPOINT):
+            yield session  # the enclosing savepoint already isolates this work
+            return
+        session.info[_IN_SAVEPOINT] = True
+        try:
+            with session.begin_nested():
+                yield session
+        finally:
+            session.info[_IN_SAVEPOINT] = False
         return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:

@@ -16,7 +16,7 @@ from central.errors import CentralError
 from central.models import AuditEntry, Hold, Item, Patron, PatronStatus
 from central.services import accounts
 from central.services.circulation import open_loan_of
-from central.services.context import ServiceContext
+from central.services.context import ServiceContext, transaction
 from central.services.lookup import item_by_barcode, patron_by_card
 from central.services.offline import (
     Disagreement,
@@ -276,7 +276,7 @@ def apply_payload(oc: OperationContext, payload: ops.Payload) -> tuple[Outcome, 
     """Apply one payload in a savepoint: APPLIED (maybe with disagreements) or raises Held."""
     handler = HANDLERS[payload.TYPE]
     try:
-        with oc.ctx.session.begin_nested():
+        with transaction(oc.ctx.session):
             return Outcome.APPLIED, handler(oc, payload)
     except Held:
         raise
