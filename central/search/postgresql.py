@@ -44,8 +44,8 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(terms: tuple[str, ...], field: SearchField) -> tuple[str, dict[str, str]]:
-    """Every term in one of the field's parts."""
+def condition(terms: tuple[str, ...], field: SearchField) -> tuple[str, dict[str, str]]:
+    """The WHERE condition (and its parameters): every term in one of the field's parts."""
     conditions, params = [], {}
     for i, term in enumerate(terms):
         params[f"p{i}"] = like_pattern(term)
@@ -70,7 +70,7 @@ def find(
     if terms.empty:
         return 0, []
     every = terms.indexed + terms.short
-    where, params = _where(every, field)
+    where, params = condition(every, field)
     total = connection.execute(text(f"SELECT count(*) FROM bib WHERE {where}"), params).scalar_one()
     if offset >= total:
         return total, []

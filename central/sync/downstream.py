@@ -27,6 +27,7 @@ from central.models import (
     SyncNode,
 )
 from central.models.circulation import OPEN_HOLD_STATUSES
+from central.services.changelog import stable_cursor
 from central.services.context import ServiceContext, transaction
 from sync_protocol.changes import Changes, ScopeChecksums
 from sync_protocol.eligibility_dates import internet_service_eligible_from
@@ -172,7 +173,8 @@ def _card_blocks(ctx: ServiceContext, node: SyncNode) -> tuple[CardNumberBlock, 
 
 
 def _cursor(ctx: ServiceContext) -> int:
-    return ctx.session.exec(select(func.max(ChangeLogEntry.id))).one() or 0
+    """Where the van's next pull starts: no change at or below it can still be committed later."""
+    return stable_cursor(ctx.session)
 
 
 def full_snapshot(ctx: ServiceContext, node: SyncNode, library_name: str) -> Snapshot:

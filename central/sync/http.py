@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from central.db import new_session
 from central.errors import CentralError
+from central.retry import retrying
 from central.services.context import ServiceContext
 from central.settings import Settings
 from central.sync import devices, downstream, ingest
@@ -36,7 +37,11 @@ def _error(error: CentralError) -> Response:
 
 
 async def _run(request: Request, work: Callable[[ServiceContext, bytes], Any], *, signed: bool = True) -> Response:
-    """Read the body, open a session, authenticate when `signed`, run `work`, answer gzip JSON."""
+    """Read the body, open a session, authenticate when `signed`, run `work`, answer gzip JSON.
+
+    The authentication and `work` are each run again on a transient database failure
+    (`central.retry`), separately: once the authentication committed, the request's nonce is spent,
+    so only `work` may be repeated after it."""
     body = await request.body()
     settings: Settings = request.app.state.settings
 
@@ -45,10 +50,12 @@ async def _run(request: Request, work: Callable[[ServiceContext, bytes], Any], *
             ctx = ServiceContext(session, settings.policy(), "node:?", None, utc_now())
             if signed:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                node = devices.authenticate_request(ctx, request.method, target, request.headers, body)
+                node = retrying(
+                    session, lambda: devices.authenticate_request(ctx, request.method, target, request.headers, body)
+                )
                 ctx = ServiceContext(session, ctx.policy, f"node:{node.code}", node.location_id, ctx.now)
                 ctx.session.info["sync_node"] = node
-            return work(ctx, body)
+            return retrying(session, lambda: work(ctx, body))
 
     try:
         return _reply(await run_in_threadpool(call))

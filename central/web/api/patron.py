@@ -5,6 +5,7 @@ Loan and hold ids resolve through central.web.ownership, so another patron's id 
 
 from fastapi import APIRouter, Request, Response
 
+from central.retry import retrying
 from central.services.accounts import change_email
 from central.services.circulation import renew
 from central.services.holds import cancel_hold, place_hold
@@ -35,7 +36,7 @@ def me(ctx: ContextDep, patron: CurrentPatron) -> PatronSummary:
 @router.put("/me/email")
 def put_email(ctx: ContextDep, patron: CurrentPatron, body: EmailChange) -> PatronSummary:
     """R11/R12: change the address; non-RFC forms such as `a..b@docomo.ne.jp` are refused with the reason."""
-    change_email(ctx, patron, body.email)
+    retrying(ctx.session, lambda: change_email(ctx, patron, body.email))
     return patron_summary(ctx, patron)
 
 
@@ -57,7 +58,7 @@ def list_loans(ctx: ContextDep, patron: CurrentPatron) -> list[LoanView]:
 @router.post("/loans/{loan_id}/renew")
 def renew_loan(ctx: ContextDep, patron: CurrentPatron, loan: OwnLoan) -> LoanView:
     """R9: once, if not overdue and nobody waits; refusals say why (409 with the rule's code)."""
-    renewed = renew(ctx, loan)
+    renewed = retrying(ctx.session, lambda: renew(ctx, loan))
     assert renewed.id is not None
     return loans_of(ctx, patron, only=[renewed.id])[0]
 
@@ -72,7 +73,7 @@ def list_holds(ctx: ContextDep, patron: CurrentPatron) -> list[HoldView]:
 def create_hold(ctx: ContextDep, patron: CurrentPatron, body: HoldRequest) -> HoldView:
     """Place a hold; its queue place is decided now, as central processes it (R13)."""
     place = pickup_place(ctx, body.pickup_location_id)
-    hold = place_hold(ctx, patron, body.bib_id, place.id, body.contact_method)
+    hold = retrying(ctx.session, lambda: place_hold(ctx, patron, body.bib_id, place.id, body.contact_method))
     assert hold.id is not None
     return holds_of(ctx, patron, only=[hold.id])[0]
 
@@ -80,5 +81,5 @@ def create_hold(ctx: ContextDep, patron: CurrentPatron, body: HoldRequest) -> Ho
 @router.delete("/holds/{hold_id}", status_code=204)
 def delete_hold(ctx: ContextDep, hold: OwnHold) -> Response:
     """Cancel one of your holds."""
-    cancel_hold(ctx, hold)
+    retrying(ctx.session, lambda: cancel_hold(ctx, hold))
     return Response(status_code=204)
