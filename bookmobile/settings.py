@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     sync_attempts: int = 5
     sync_backoff_s: float = 1.0
     sync_watch_interval_s: int = 300
+    # Days an acknowledged operation keeps its content on the van (for reprints and questions at
+    # the counter) before it is forgotten: no reading history on a laptop that can be stolen.
+    outbox_retention_days: int = 1
 
     @property
     def database_path(self) -> Path:

@@ -62,3 +62,17 @@ def counts(conn: sqlite3.Connection) -> OutboxCounts:
         " FROM outbox"
     ).fetchone()
     return OutboxCounts(total, pending_count, decode_instant(oldest) if oldest else None)
+
+
+def forget_acknowledged(conn: sqlite3.Connection, acknowledged_before: datetime) -> int:
+    """Empty the bodies of operations central acknowledged before `acknowledged_before`.
+
+    The library keeps no reading history, and a van's laptop can be stolen: once an operation is
+    safely at central, the van has no reason to keep who borrowed what. Call inside a write
+    transaction; returns how many operations were forgotten.
+    """
+    cursor = conn.execute(
+        "UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL AND sent_at < ? AND body <> ''",
+        (encode_instant(acknowledged_before),),
+    )
+    return cursor.rowcount

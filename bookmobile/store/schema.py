@@ -67,7 +67,19 @@ _V1 = (
         BEGIN SELECT RAISE(ABORT, 'an operation is marked sent once'); END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Version 2: no reading history on a laptop that can be stolen. Once central has acknowledged an
+# operation and the retention period has passed, its body (which names patron and copy) may be
+# emptied; its number, id and checksum stay, so the sequence and the resume check still hold.
+_V2 = (
+    "DROP TRIGGER outbox_immutable",
+    """CREATE TRIGGER outbox_immutable BEFORE UPDATE OF seq, op_id, epoch, type, sha256, recorded_at ON outbox
+        BEGIN SELECT RAISE(ABORT, 'a recorded operation is never edited'); END""",
+    """CREATE TRIGGER outbox_forget_only_sent BEFORE UPDATE OF body ON outbox
+        WHEN OLD.sent_at IS NULL OR NEW.body <> ''
+        BEGIN SELECT RAISE(ABORT, 'a recorded operation is never edited, only forgotten once sent'); END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

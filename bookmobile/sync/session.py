@@ -2,14 +2,14 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import requests
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bookmobile.node import Node
 from bookmobile.settings import Settings
-from bookmobile.store import meta
+from bookmobile.store import meta, outbox
 from bookmobile.store.connection import reading, write_transaction
 from bookmobile.sync.errors import CentralUnreachable, NotEnrolled
 from bookmobile.sync.keys import load_key, save_key
@@ -91,6 +91,7 @@ def sync_once(
     pulled = pull(node, link)
     with write_transaction(node.conn):
         meta.put(node.conn, meta.LAST_SYNC_AT, encode_instant(node.clock.now()))
+        outbox.forget_acknowledged(node.conn, node.clock.now() - timedelta(days=settings.outbox_retention_days))
     return SyncReport(offset, pushed, pulled, link.retries)
 
 
