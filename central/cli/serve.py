@@ -4,6 +4,7 @@ import typer
 import uvicorn
 
 from central.settings import Settings
+from central.web.security.secret import web_secret
 
 
 def serve(
@@ -12,6 +13,7 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
 ) -> None:
     settings = Settings()
+    web_secret(settings, required=True)  # refuse here, with the message, rather than inside each worker
     uvicorn.run(
         "central.web.app:app_from_environment",
         factory=True,
