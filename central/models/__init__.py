@@ -11,7 +11,7 @@ from central.models.circulation import Hold, HoldStatus, Loan
 from central.models.locations import Location, LocationKind
 from central.models.nightly import JobLock, NightlyRun
 from central.models.notices import Notice
-from central.models.patrons import IdDocumentKind, InternetAccount, Patron, PatronBlock, PatronStatus
+from central.models.patrons import InternetAccount, Patron, PatronBlock, PatronStatus
 from central.models.staff import StaffRole, StaffSession, StaffUser
 from central.models.sync import (
     CardBlock,
@@ -25,6 +25,9 @@ from central.models.sync import (
     SyncOperation,
 )
 from central.models.web import SignInFailure, WebSession
+
+# R2: the kinds of identity document are the protocol's, so the desk and the vans record the same ones.
+from sync_protocol.operations import IdDocumentKind
 
 __all__ = [
     "AuditEntry",

@@ -42,18 +42,6 @@ class PatronBlock(SQLModel, table=True):
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class IdDocumentKind(StrEnum):
-    """R2: the kind of identity document staff saw. Its number is never recorded."""
-
-    DRIVING_LICENCE = "driving_licence"
-    HEALTH_INSURANCE = "health_insurance"
-    MY_NUMBER_CARD = "my_number_card"
-    PASSPORT = "passport"
-    STUDENT_ID = "student_id"
-    RESIDENCE_CARD = "residence_card"
-    OTHER = "other"
-
-
 class InternetAccount(SQLModel, table=True):
     """A patron's internet-service credentials (R2-R7). One per patron; re-issue replaces the hash."""
 
