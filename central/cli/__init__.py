@@ -6,11 +6,13 @@ import typer
 from rich.console import Console
 
 from central.cli.catalog import catalog_app
+from central.cli.conflicts import conflicts_app
 from central.cli.db import db_app
 from central.cli.demo import demo_app
 from central.cli.nightly import nightly, notices_app, scheduler
 from central.cli.nodes import node_app
 from central.cli.serve import serve
+from central.cli.staff import staff_app
 from central.errors import CentralError
 from central.settings import Settings
 
@@ -19,6 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
 app.add_typer(node_app, name="node")
+app.add_typer(staff_app, name="staff")
+app.add_typer(conflicts_app, name="conflicts")
 app.command(help="Serve central over HTTP (Uvicorn) until Ctrl-C.")(serve)
 app.add_typer(notices_app, name="notices")
 app.command("nightly", help="Run the nightly job once: activation, hold expiry, notices, anonymisation, mail.")(nightly)

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from central.errors import InvalidInput
 from central.models import Conflict, ConflictStatus, SyncNode, SyncOperation
 from central.services.context import ServiceContext, transaction
-from central.staff.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS, actor_names
+from central.staff.labels import KIND_LABELS, STATUS_LABELS, action_label, actor_names
 from central.sync.resolution import Action, actions_for, envelope_of, involved_patrons, load_conflict
 
 PAGE_SIZE = 100
@@ -186,7 +186,7 @@ def conflict_detail(ctx: ServiceContext, conflict_id: int) -> ConflictDetail:
             operation=_operation_view(operation) if operation is not None else None,
             held=Action.RETRY in actions,
             actions=actions,
-            action_labels={a.value: ACTION_LABELS[a] for a in actions},
+            action_labels={a.value: action_label(conflict.kind, a) for a in actions},
             patrons=tuple(
                 PatronBrief(p.id, p.card_number, p.name, p.name_reading, p.birth_date, p.registered_at, p.status)  # type: ignore[arg-type]
                 for p in patrons

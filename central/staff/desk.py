@@ -6,12 +6,13 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from central.models import Bib, Hold, HoldStatus, Item, Location, Patron
+from central.errors import NotFound
+from central.models import Bib, Hold, HoldStatus, Item, Location, Patron, PatronBlock
 from central.services.accounts import apply_internet_service, reissue_password
 from central.services.circulation import lend, renew_by_barcode, return_item
 from central.services.context import ServiceContext, transaction
 from central.services.lookup import item_by_barcode, patron_by_card, patron_by_id
-from central.services.patrons import Registration, register_patron
+from central.services.patrons import Registration, add_block, lift_block, register_patron
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,18 @@ def renew_at_desk(ctx: ServiceContext, barcode: str) -> RenewReceipt:
         item = ctx.session.get(Item, loan.item_id)
         assert item is not None
         return RenewReceipt(item.barcode, _title(ctx, item), loan.due_date)
+
+
+def block_at_desk(ctx: ServiceContext, patron_id: int, reason: str, note: str) -> None:
+    """Stop a patron borrowing (a lost card, long-overdue items ...) until the block is lifted."""
+    with transaction(ctx.session):
+        add_block(ctx, patron_by_id(ctx.session, patron_id), reason, note)
+
+
+def lift_at_desk(ctx: ServiceContext, patron_id: int, block_id: int) -> None:
+    """Lift one of this patron's blocks (a block id of another patron is "not found")."""
+    with transaction(ctx.session):
+        block = ctx.session.get(PatronBlock, block_id)
+        if block is None or block.patron_id != patron_id:
+            raise NotFound("unknown_block", "解除できる貸出停止がありません。", "No such block in force.")
+        lift_block(ctx, block_id)

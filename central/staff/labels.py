@@ -45,6 +45,19 @@ ACTION_LABELS = {
     Action.VOID: "操作を無効にする",
     Action.REENROL: "端末を再登録する(登録コード発行)",
 }
+# Where "keep the default" means something more particular for the kind.
+KEEP_LABELS = {
+    "duplicate_person": "別人として両方の登録を残す",
+    "blocked_patron": "確認済みとして完了する",
+}
+
+
+def action_label(kind: str, action: Action) -> str:
+    if action is Action.KEEP and kind in KEEP_LABELS:
+        return KEEP_LABELS[kind]
+    return ACTION_LABELS[action]
+
+
 NODE_STATUS_LABELS = {"pending": "登録待ち", "active": "稼働中", "revoked": "利用停止", "quarantined": "隔離中"}
 ID_DOCUMENT_LABELS = {
     "driving_licence": "運転免許証",
@@ -65,3 +78,58 @@ def actor_names(ctx: ServiceContext, actors: list[str]) -> dict[str, str]:
         return {}
     users = ctx.session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids))).all()
     return {f"staff:{u.id}": f"{u.display_name} (staff:{u.id})" for u in users}
+
+
+OPERATION_LABELS = {
+    "register_patron": "利用者登録",
+    "apply_internet_service": "インターネットサービス申込み",
+    "reissue_password": "パスワード再発行",
+    "change_email": "メールアドレス変更",
+    "lend": "貸出",
+    "return": "返却",
+    "renew": "延長",
+    "hand_over_hold": "予約資料の受け渡し",
+}
+OUTCOME_LABELS = {"applied": "適用済み", "duplicate": "重複(適用済み)", "conflict": "保留中", "rejected": "無効"}
+FACT_LABELS = {
+    "card_number": "利用者番号",
+    "barcode": "資料バーコード",
+    "due_date": "返却期限",
+    "new_due": "新しい返却期限",
+    "previous_due": "以前の返却期限",
+    "name": "氏名",
+    "name_reading": "よみ",
+    "birth_date": "生年月日",
+    "address": "住所",
+    "phone": "電話",
+    "email": "メールアドレス",
+    "id_document_kind": "本人確認書類",
+    "password_hash": "パスワード(ハッシュ)",
+    "hold_id": "予約番号",
+    "bypassed_hold_id": "来館者優先で後回しにした予約",
+    "hold_waiting": "予約待ちとして返却",
+    "patron_id": "利用者ID",
+    "loan_id": "貸出ID",
+    "loan_patron_id": "貸出中の利用者ID",
+    "out_at": "貸出日時",
+    "status": "状態",
+    "blocks": "貸出停止",
+    "candidates": "同一人物の候補",
+    "error": "エラー",
+    "changed_at": "変更日時",
+    "password_changed_at": "パスワード変更日時",
+    "holds_waiting": "予約待ちの件数",
+    "due_date_before": "延長前の返却期限",
+    "renewal_count": "延長回数",
+    "hold_status": "予約の状態",
+    "hold_patron_id": "予約者ID",
+    "location_id": "所在",
+    "wall_time": "端末の時刻",
+    "effective_at": "適用時刻",
+    "seq": "番号",
+    "sha256": "ハッシュ",
+    "body": "内容",
+    "operations": "届いた操作",
+    "linked": "紐付け",
+    "decided_in_conflict": "判断した競合",
+}

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, select
 
 from central.models import StaffSession, StaffUser
-from central.services.context import transaction
+from central.services import audit
+from central.services.context import ServiceContext, transaction
 from central.staff.accounts import StaffMember, member
 
 COOKIE = "central_staff_session"
@@ -26,21 +27,23 @@ def _stamp(user: StaffUser) -> str:
     return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:32]
 
 
-def start(session: Session, user: StaffUser, now: datetime, lifetime: timedelta) -> str:
+def start(ctx: ServiceContext, user: StaffUser, lifetime: timedelta) -> str:
     """Open a session for a staff member who just proved the password; returns the token (cookie)."""
     assert user.id is not None
     token = secrets.token_urlsafe(32)
-    with transaction(session):
-        session.exec(delete(StaffSession).where(col(StaffSession.expires_at) <= now))
-        session.add(
+    own = ServiceContext(ctx.session, ctx.policy, f"staff:{user.id}", ctx.location_id, ctx.now)
+    with transaction(ctx.session):
+        ctx.session.exec(delete(StaffSession).where(col(StaffSession.expires_at) <= ctx.now))
+        ctx.session.add(
             StaffSession(
                 token_hash=_hash(token),
                 staff_id=user.id,
                 credential_stamp=_stamp(user),
-                created_at=now,
-                expires_at=now + lifetime,
+                created_at=ctx.now,
+                expires_at=ctx.now + lifetime,
             )
         )
+        audit.record(own, "staff.sign_in", "staff", user.id)
     return token
 
 
@@ -58,7 +61,8 @@ def find(session: Session, token: str, now: datetime) -> tuple[StaffMember, int]
     return member(user), row.id
 
 
-def end(session: Session, session_id: int) -> None:
+def end(ctx: ServiceContext, staff: StaffMember, session_id: int) -> None:
     """Sign out: the row goes, so a copied cookie is worthless."""
-    with transaction(session):
-        session.exec(delete(StaffSession).where(col(StaffSession.id) == session_id))
+    with transaction(ctx.session):
+        ctx.session.exec(delete(StaffSession).where(col(StaffSession.id) == session_id))
+        audit.record(ctx, "staff.sign_out", "staff", staff.id)

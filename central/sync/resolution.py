@@ -27,7 +27,7 @@ from central.services.lookup import item_by_barcode, patron_by_card, patron_by_i
 from central.services.merge import merge_patrons
 from central.sync.apply import Held, OperationContext, apply_payload
 from central.sync.conflicts import raise_conflict
-from central.sync.devices import issue_enrolment_code
+from central.sync.devices import EnrolmentCode, issue_enrolment_code
 from central.sync.stops import location_for_stop
 from sync_protocol import operations as ops
 from sync_protocol.activation import Channel
@@ -69,7 +69,7 @@ class DecisionResult:
     """The closed conflict, the one-time code of a re-enrolment, and conflicts the application met."""
 
     conflict: Conflict
-    enrolment_code: str | None = None
+    enrolment: EnrolmentCode | None = None
     raised: tuple[int, ...] = ()
 
 
@@ -79,7 +79,7 @@ class _Done:
 
     description: str
     facts: dict[str, Any] = field(default_factory=dict)
-    enrolment_code: str | None = None
+    enrolment: EnrolmentCode | None = None
     raised: tuple[int, ...] = ()
 
 
@@ -187,7 +187,7 @@ def decide(ctx: ServiceContext, conflict_id: int, decision: Decision) -> Decisio
         ctx.session.add(conflict)
         after = {"status": status, "decision": decision.action, "reason": reason, **done.facts}
         audit.record(ctx, "conflict.resolve", "conflict", conflict.id, before=before, after=after)
-        return DecisionResult(conflict, done.enrolment_code, done.raised)
+        return DecisionResult(conflict, done.enrolment, done.raised)
 
 
 def _outcome(operation: SyncOperation | None) -> str | None:
@@ -334,7 +334,7 @@ def _reenrol(ctx: ServiceContext, conflict: Conflict, _o: SyncOperation | None, 
     return _Done(
         f"端末「{node.code}」に新しい登録コードを発行しました(再登録を待っています)。",
         {"node": node.code, "expires_at": node.enrol_expires_at},
-        issued.code,
+        issued,
     )
 
 

@@ -19,7 +19,7 @@ from central.db import make_engine, new_session
 from central.models import Bib
 from central.settings import Settings
 from central.sync import http as sync_http
-from central.web import api, errors, pages
+from central.web import api, errors, pages, staff
 from central.web.rendering import templates
 from central.web.security.headers import SecurityHeaders
 from central.web.security.secret import web_secret
@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, require_secret: bool = False, clock: Calla
     app.include_router(api.router)
     app.include_router(sync_http.router)
     app.include_router(pages.router)
+    app.include_router(staff.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, object]:

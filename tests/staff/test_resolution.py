@@ -243,7 +243,7 @@ def test_spec9_a_quarantined_node_is_re_enrolled_with_a_new_one_time_code(
     van.send(van.op(ops.Return(second.barcode)))
     (conflict,) = conflicts_of(session, "restored_node")
     result = decide(ctx(now=LATER, actor=admin.actor), conflict.id, Decision(Action.REENROL))
-    assert result.enrolment_code and len(result.enrolment_code) == 14
+    assert result.enrolment and len(result.enrolment.code) == 14
     node = reload(session, van_node)
     assert node.status == NodeStatus.QUARANTINED and node.enrol_code_hash  # until it enrols again
 
