@@ -89,6 +89,7 @@ OPERATION_LABELS = {
     "return": "返却",
     "renew": "延長",
     "hand_over_hold": "予約資料の受け渡し",
+    "load_hold_copy": "予約資料の積み込み",
 }
 OUTCOME_LABELS = {"applied": "適用済み", "duplicate": "重複(適用済み)", "conflict": "保留中", "rejected": "無効"}
 FACT_LABELS = {

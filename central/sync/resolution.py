@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from central.errors import InvalidInput, NotFound, RuleRefused
-from central.models import Conflict, ConflictStatus, Patron, SyncNode, SyncOperation
+from central.models import Conflict, ConflictStatus, Patron, StaffUser, SyncNode, SyncOperation
 from central.services import accounts, audit
 from central.services.context import ServiceContext, transaction
 from central.services.lookup import item_by_barcode, patron_by_card, patron_by_id
@@ -86,12 +86,11 @@ class _Done:
 class AlreadyResolved(RuleRefused):
     """Someone else decided this conflict first (or it was closed before the page was reloaded)."""
 
-    def __init__(self, conflict: Conflict) -> None:
+    def __init__(self, conflict: Conflict, who: str) -> None:
         when = f"{conflict.resolved_at.astimezone(TOKYO):%Y-%m-%d %H:%M}" if conflict.resolved_at else ""
         super().__init__(
             "conflict_already_resolved",
-            f"この競合はすでに処理されています(処理者 {conflict.resolved_by}、{when})。"
-            "画面を開き直して結果を確認してください。",
+            f"この競合はすでに処理されています(処理者 {who}、{when})。" "画面を開き直して結果を確認してください。",
             f"Conflict {conflict.id} was already resolved by {conflict.resolved_by}.",
             conflict_id=conflict.id,
         )
@@ -158,7 +157,15 @@ def _claim(ctx: ServiceContext, conflict: Conflict, status: ConflictStatus) -> N
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         ctx.session.refresh(conflict)
-        raise AlreadyResolved(conflict)
+        raise _already_resolved(ctx, conflict)
+
+
+def _already_resolved(ctx: ServiceContext, conflict: Conflict) -> AlreadyResolved:
+    """The refusal, naming the staff member who decided first."""
+    who = conflict.resolved_by
+    kind, _, number = who.partition(":")
+    user = ctx.session.get(StaffUser, int(number)) if kind == "staff" and number.isdigit() else None
+    return AlreadyResolved(conflict, f"{user.display_name}({who})" if user else who)
 
 
 def decide(ctx: ServiceContext, conflict_id: int, decision: Decision) -> DecisionResult:
@@ -169,7 +176,7 @@ def decide(ctx: ServiceContext, conflict_id: int, decision: Decision) -> Decisio
     with transaction(ctx.session):
         conflict, operation = load_conflict(ctx, conflict_id)
         if conflict.status not in UNRESOLVED:
-            raise AlreadyResolved(conflict)
+            raise _already_resolved(ctx, conflict)
         if decision.action not in actions_for(conflict, operation):
             raise RuleRefused(
                 "decision_does_not_fit",

@@ -260,7 +260,7 @@ def test_b5_a_second_admin_deciding_the_same_conflict_is_told_it_is_already_reso
         first = admin_client.post(f"{page}/decide", data={**decision, "csrf_token": tokens[0]})
         late = second.post(f"{page}/decide", data={**decision, "csrf_token": tokens[1]})
     assert "処理しました" in first.text and "判断した職員" in first.text and "管理 花子" in first.text
-    assert "すでに処理されています" in late.text
+    assert "すでに処理されています(処理者 管理 花子" in late.text
     assert len(open_loans(session)) == 1
 
 
