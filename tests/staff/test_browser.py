@@ -190,6 +190,7 @@ def test_b3_an_admin_revokes_a_node_in_the_browser_and_its_next_sync_is_refused(
         expect(page.locator(f"#node-{NODE}")).to_contain_text("稼働中")
         screenshot(page, "06-devices")
         page.get_by_role("link", name=NODE).click()
+        page.get_by_label(re.compile("紛失・盗難などを確認しました")).check()
         page.get_by_role("button", name="利用停止にする").click()
         expect(page.get_by_text("利用停止にしました")).to_be_visible()
         screenshot(page, "07-node-revoked")

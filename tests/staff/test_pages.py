@@ -60,7 +60,7 @@ def test_b5_a_desk_account_cannot_reach_admin_pages(
         page = desk_client.get(path)
         assert page.status_code == 403, path
         assert "管理者のみ" in page.text
-    refused = post_form(desk_client, "/staff/desk", f"/staff/devices/{van_node.code}/revoke", {})
+    refused = post_form(desk_client, "/staff/desk", f"/staff/devices/{van_node.code}/revoke", {"confirm": "true"})
     assert refused.status_code == 403
     assert reload(session, van_node).status == NodeStatus.ACTIVE
     home = desk_client.get("/staff")
@@ -280,7 +280,10 @@ def test_a_new_code_re_enrols_a_node_and_a_revoked_node_gets_none(
 ) -> None:
     rotated = post_form(admin_client, "/staff/devices/BM1-A", "/staff/devices/BM1-A/code", {})
     assert "data-enrolment-code" in rotated.text
-    revoked = post_form(admin_client, "/staff/devices/BM1-A", "/staff/devices/BM1-A/revoke", {})
+    unconfirmed = post_form(admin_client, "/staff/devices/BM1-A", "/staff/devices/BM1-A/revoke", {})
+    assert "確認のチェックを入れて" in unconfirmed.text
+    assert reload(session, van_node).status == NodeStatus.ACTIVE
+    revoked = post_form(admin_client, "/staff/devices/BM1-A", "/staff/devices/BM1-A/revoke", {"confirm": "true"})
     assert "利用停止にしました" in revoked.text
     assert reload(session, van_node).status == NodeStatus.REVOKED
     refused = post_form(admin_client, "/staff/devices/BM1-A", "/staff/devices/BM1-A/code", {})

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Request
 from starlette.responses import Response
 
+from central.errors import InvalidInput
 from central.staff.devices import (
     bookmobiles,
     enrol_bookmobile,
@@ -58,8 +59,15 @@ def node_page(request: Request, ctx: StaffContext, code: NodeCode) -> Response:
 
 
 @router.post("/devices/{code}/revoke", dependencies=[Depends(returns_to("/staff/devices/{code}", "actions"))])
-def revoke(request: Request, ctx: StaffContext, code: NodeCode) -> Response:
-    """利用停止: the node's next request is refused; what it has not sent stays on the van."""
+def revoke(request: Request, ctx: StaffContext, code: NodeCode, confirm: Annotated[bool, Form()] = False) -> Response:
+    """利用停止: the node's next request is refused; what it has not sent stays on the van. Final, so
+    the form asks to confirm (a checkbox: the pages work without JavaScript)."""
+    if not confirm:
+        raise InvalidInput(
+            "confirm_revocation",
+            "利用停止は元に戻せません。確認のチェックを入れてから、もう一度押してください。",
+            "Tick the confirmation first: revocation is final.",
+        )
     node = revoke_node(ctx, code)
     message = Flash(f"端末「{node.code}」を利用停止にしました。次回以降の同期は拒否されます。", "info", "actions")
     return redirect(request, f"/staff/devices/{node.code}", [message])
