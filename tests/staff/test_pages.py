@@ -100,6 +100,14 @@ def test_staff_sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session(
     assert [r.actor for r in audit_rows(session, "staff.sign_out")] == [admin.actor]
 
 
+def test_failed_staff_sign_ins_are_throttled_per_username(client: TestClient, admin: StaffMember) -> None:
+    for _ in range(5):
+        post_form(client, "/staff/login", "/staff/login", {"username": admin.username, "password": "guess-1234"})
+    right = post_form(client, "/staff/login", "/staff/login", {"username": admin.username, "password": ADMIN_PASSWORD})
+    assert "しばらくログインできません" in right.text
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
 def test_a_staff_form_without_its_csrf_token_is_refused(
     desk_client: TestClient, session: Session, make_patron: MakePatron, make_title: MakeTitle
 ) -> None:

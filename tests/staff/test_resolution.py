@@ -21,6 +21,7 @@ from central.models import (
     Loan,
     NodeStatus,
     Patron,
+    PatronBlock,
     PatronStatus,
     SyncNode,
     SyncOperation,
@@ -29,6 +30,8 @@ from central.services.accounts import apply_internet_service, authenticate, chan
 from central.services.circulation import lend
 from central.services.context import ServiceContext, transaction
 from central.services.holds import place_hold
+from central.services.merge import merge_patrons
+from central.services.patrons import add_block
 from central.staff.accounts import StaffMember
 from central.sync.resolution import Action, AlreadyResolved, Decision, StillHeld, decide
 from sync_protocol import operations as ops
@@ -370,3 +373,22 @@ def test_b5_two_admins_resolving_one_conflict_at_once_apply_it_once(
     assert len(open_loans(session, copy)) == 1
     assert len(audit_rows(session, "conflict.resolve")) == 1
     assert len([r for r in audit_rows(session, "loan.lend") if r.at == NOW]) == 1
+
+
+def test_spec6_merging_two_records_with_accounts_keeps_the_password_set_last_and_moves_blocks(
+    ctx: Ctx, session: Session, make_patron: MakePatron
+) -> None:
+    keep, drop = make_patron(), make_patron(email=None)
+    old = apply_internet_service(ctx(now=NOW - timedelta(days=30)), keep, "driving_licence").temporary_password
+    new = apply_internet_service(ctx(now=NOW - timedelta(days=1)), drop, "passport").temporary_password
+    add_block(ctx(), drop, "lost_card")
+    report = merge_patrons(ctx(now=LATER), keep, drop)
+    assert report.account == "replaced" and report.blocks == 1
+    later = ctx(now=LATER)
+    assert authenticate(later, keep.card_number, new or "").id == keep.id
+    with pytest.raises(AuthenticationFailed):
+        authenticate(later, keep.card_number, old or "")
+    with transaction(session):
+        assert [b.patron_id for b in session.exec(select(PatronBlock))] == [keep.id]
+    with pytest.raises(RuleRefused):
+        merge_patrons(ctx(now=LATER), keep, drop)  # a merged record cannot be merged again
