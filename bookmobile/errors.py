@@ -165,6 +165,18 @@ class HoldAtOtherStop(BookmobileError):
     en = "This hold is to be picked up at '{stop}', not at the current stop."
 
 
+class NothingToLoad(BookmobileError):
+    code = "nothing_to_load"
+    ja = "{barcode} を積み込む予約はありません(この車両の停車場所で受け取る予約の資料ではありません)。"
+    en = "No hold at this van's stops waits for {barcode} to be loaded."
+
+
+class AlreadyLoaded(BookmobileError):
+    code = "already_loaded"
+    ja = "{barcode} はすでに車両に積み込まれています(受取場所: {stop})。"
+    en = "{barcode} is already on the van (to be picked up at {stop})."
+
+
 class AlreadyHasInternetAccount(BookmobileError):
     code = "internet_account_exists"
     ja = "{name} さんはすでにインターネットサービスに登録済みです。パスワードを忘れた場合は再発行してください。"

@@ -103,6 +103,49 @@ _TEXT: dict[str, tuple[str, str]] = {
     "holds_col_state": ("状態", "State"),
     "holds_waiting": ("お渡し待ち", "waiting"),
     "holds_done": ("受け渡し済", "handed over"),
+    # routes and stops (docs/routes.md)
+    "route_title": ("{day} の巡回", "Route of {day}"),
+    "route_col_time": ("時刻", "Time"),
+    "route_col_stop": ("停車場所", "Stop"),
+    "route_col_route": ("コース", "Route"),
+    "route_cancelled": ("運休", "cancelled"),
+    "route_current": ("← 現在地", "<- current"),
+    "route_none": ("{day} の巡回はありません。", "No visits on {day}."),
+    "route_next_day": ("次の巡回日: {day}", "Next visiting day: {day}"),
+    "route_no_timetable": (
+        "時刻表がありません(本館で巡回コースが登録され、同期すると表示されます)。",
+        "No timetable yet (central sends it once a route exists, at the next sync).",
+    ),
+    "loaded": ("積み込み: {barcode} {title} → {stop} {visit}", "Loaded: {barcode} {title} -> {stop} {visit}"),
+    "visit_at": ("{day} {starts}〜{ends}", "{day} {starts}-{ends}"),
+    "visit_unknown": ("(巡回日未定)", "(no visit planned)"),
+    "to_load_title": ("積み込む予約資料", "Hold copies to load"),
+    "to_load_none": ("積み込む予約資料はありません。", "No hold copies to load."),
+    "to_load_col_visit": ("お渡し予定", "Visit"),
+    "card_holds_title": ("{name} さんの予約(この車両の停車場所で受取)", "{name}'s holds for this van's stops"),
+    "card_holds_none": (
+        "{name} さんの、この車両の停車場所で受け取る予約はありません。"
+        "本館受取の予約は、利用照会(インターネットサービス)または本館でご確認ください。",
+        "{name} has no hold for pickup at this van's stops; holds for the main library are shown on the "
+        "patron's account page or at the main library.",
+    ),
+    "where_here": (
+        "車両にあります。この停車場所でお渡しできます(hand-over {card} {barcode})。",
+        "On the van: hand it over here (hand-over {card} {barcode}).",
+    ),
+    "where_on_van": (
+        "車両にあります。受取場所は「{stop}」です。次回 {visit} にお渡しします。",
+        "On the van, for pickup at '{stop}': next visit {visit}.",
+    ),
+    "where_to_load": (
+        "本館に確保済みです。「{stop}」の次の巡回 {visit} に積んでお届けします。",
+        "Waiting at the main library; it comes to '{stop}' on the next visit, {visit}.",
+    ),
+    "where_queued": (
+        "予約は受け付けています。資料が返却され次第、「{stop}」へお届けします(資料の確保待ち)。",
+        "Hold placed; no copy is free yet. It will be brought to '{stop}' once one is returned.",
+    ),
+    "where_handed_over": ("受け渡し済みです。", "Already handed over."),
     # receipts
     "r_loan": ("貸出票", "Loan receipt"),
     "r_renewal": ("延長票", "Renewal receipt"),

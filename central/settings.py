@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     max_loans: int = 10
     max_holds: int = 10
     hold_pickup_open_days: int = 7
+    # A hold for a bookmobile stop waits on the van for this many of the stop's visits (docs/routes.md).
+    hold_pickup_visits: int = 2
     # 0 = Monday. The library is closed on Mondays unless configured otherwise.
     closed_weekdays: list[int] = Field(default_factory=lambda: [0])
     closed_dates: list[date] = Field(default_factory=list)
@@ -82,6 +84,7 @@ class Settings(BaseSettings):
             max_loans=self.max_loans,
             max_holds=self.max_holds,
             hold_pickup_open_days=self.hold_pickup_open_days,
+            hold_pickup_visits=self.hold_pickup_visits,
             calendar=Calendar(frozenset(self.closed_weekdays), frozenset(self.closed_dates)),
         )
 

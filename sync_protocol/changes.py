@@ -15,7 +15,16 @@ from typing import Any
 
 from sync_protocol.codec import canonical_json, from_plain, to_plain
 from sync_protocol.policy import CirculationPolicy
-from sync_protocol.snapshot import CardNumberBlock, CarriedItem, HoldToHandOver, RosterEntry, Snapshot, Stop, TitleEntry
+from sync_protocol.snapshot import (
+    CardNumberBlock,
+    CarriedItem,
+    HoldToHandOver,
+    RosterEntry,
+    Snapshot,
+    Stop,
+    TitleEntry,
+    Visit,
+)
 
 
 def scope_checksum(entries: Iterable[Any]) -> str:
@@ -66,6 +75,7 @@ class Changes:
     stops: tuple[Stop, ...]
     card_blocks: tuple[CardNumberBlock, ...]
     checksums: ScopeChecksums
+    visits: tuple[Visit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return to_plain(self)
@@ -96,4 +106,5 @@ def apply_changes(snapshot: Snapshot, changes: Changes) -> Snapshot:
         roster=merge(snapshot.roster, changes.roster, changes.roster_deleted, "card_number"),
         cursor=changes.cursor,
         node_applied_seq=changes.node_applied_seq,
+        visits=changes.visits,
     )

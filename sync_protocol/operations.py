@@ -30,6 +30,7 @@ class OperationType(StrEnum):
     RETURN = "return"
     RENEW = "renew"
     HAND_OVER_HOLD = "hand_over_hold"
+    LOAD_HOLD_COPY = "load_hold_copy"
 
 
 class IdDocumentKind(StrEnum):
@@ -129,11 +130,44 @@ class HandOverHold:
     due_date: date
 
 
-Payload = RegisterPatron | ApplyInternetService | ReissuePassword | ChangeEmail | Lend | Return | Renew | HandOverHold
+@dataclass(frozen=True)
+class LoadHoldCopy:
+    """A copy caught for a hold at one of the van's stops, scanned as loaded onto the van.
+
+    From then on the copy travels with the van: central tells the patron (the ready notice names
+    the stop and the visit) and counts the pickup period in the stop's visits.
+    """
+
+    TYPE: ClassVar[OperationType] = OperationType.LOAD_HOLD_COPY
+    hold_id: int
+    barcode: str
+
+
+Payload = (
+    RegisterPatron
+    | ApplyInternetService
+    | ReissuePassword
+    | ChangeEmail
+    | Lend
+    | Return
+    | Renew
+    | HandOverHold
+    | LoadHoldCopy
+)
 
 PAYLOAD_TYPES: dict[OperationType, type[Payload]] = {
     cls.TYPE: cls
-    for cls in (RegisterPatron, ApplyInternetService, ReissuePassword, ChangeEmail, Lend, Return, Renew, HandOverHold)
+    for cls in (
+        RegisterPatron,
+        ApplyInternetService,
+        ReissuePassword,
+        ChangeEmail,
+        Lend,
+        Return,
+        Renew,
+        HandOverHold,
+        LoadHoldCopy,
+    )
 }
 
 _ENVELOPE_KEYS = {"v", "op_id", "node_id", "epoch", "seq", "wall_time", "hlc", "stop", "type", "payload"}

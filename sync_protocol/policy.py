@@ -46,3 +46,6 @@ class CirculationPolicy:
     max_holds: int = 10
     hold_pickup_open_days: int = 7
     calendar: Calendar = field(default_factory=Calendar)
+    # A hold collected at a bookmobile stop waits on the van for this many of the stop's visits
+    # (not calendar days): a stop served every other week would otherwise lose every hold.
+    hold_pickup_visits: int = 2

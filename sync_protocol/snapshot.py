@@ -71,9 +71,17 @@ class CarriedItem:
     hold_id: int | None = None
 
 
+class HoldState(StrEnum):
+    """Where a hold for one of the van's stops stands, as the counter tells the patron."""
+
+    ON_VAN = "on_van"  # the copy travels on the van: hand it over at the stop
+    TO_LOAD = "to_load"  # a copy is caught and waits at the main library to be loaded onto the van
+    QUEUED = "queued"  # no copy yet (barcode ""): it comes once one is returned
+
+
 @dataclass(frozen=True)
 class HoldToHandOver:
-    """A hold whose copy travels on the van, to be handed over at `stop_code`."""
+    """A hold to be handed over at `stop_code`, one of the van's stops; `state` says where its copy is."""
 
     hold_id: int
     card_number: str
@@ -81,6 +89,7 @@ class HoldToHandOver:
     barcode: str
     stop_code: str
     pickup_deadline: date | None = None
+    state: HoldState = HoldState.ON_VAN
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,19 @@ class Stop:
 
     code: str
     name: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visit of the timetable: the van at `stop_code` on `day`, from `starts` to `ends`
+    (Tokyo "HH:MM"). Cancelled visits (a holiday, a breakdown) are sent too, so the van can say so."""
+
+    stop_code: str
+    day: date
+    starts: str
+    ends: str
+    route_code: str = ""
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,8 @@ class Snapshot:
     cursor: int = 0
     node_applied_seq: int = 0
     format: int = SNAPSHOT_FORMAT
+    # The timetable of the van's stops for the coming weeks (sent whole on every pull).
+    visits: tuple[Visit, ...] = ()
 
     def __post_init__(self) -> None:
         if self.format != SNAPSHOT_FORMAT:
@@ -165,7 +189,7 @@ class Snapshot:
 
 
 def _check_references(snapshot: Snapshot) -> None:
-    """Every item names a title the snapshot lists, and every hold a stop it lists."""
+    """Every item names a title the snapshot lists, and every hold and visit a stop it lists."""
     bib_ids = {t.bib_id for t in snapshot.titles}
     stop_codes = {s.code for s in snapshot.stops}
     for index, item in enumerate(snapshot.items):
@@ -174,3 +198,6 @@ def _check_references(snapshot: Snapshot) -> None:
     for index, hold in enumerate(snapshot.holds):
         if hold.stop_code not in stop_codes:
             raise FormatError(f"holds[{index}]", f"stop {hold.stop_code!r} is not in stops")
+    for index, visit in enumerate(snapshot.visits):
+        if visit.stop_code not in stop_codes:
+            raise FormatError(f"visits[{index}]", f"stop {visit.stop_code!r} is not in stops")

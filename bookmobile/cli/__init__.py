@@ -11,7 +11,14 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from bookmobile.cli import counter_commands, desk_commands, node_commands, patron_commands, sync_commands
+from bookmobile.cli import (
+    counter_commands,
+    desk_commands,
+    node_commands,
+    patron_commands,
+    route_commands,
+    sync_commands,
+)
 from bookmobile.cli.context import AppContext, make_consoles
 from bookmobile.cli.output import render_error, render_unexpected
 from bookmobile.errors import BookmobileError, InvalidSettings
@@ -62,3 +69,4 @@ desk_commands.register(app)
 patron_commands.register(app)
 counter_commands.register(app)
 sync_commands.register(app)
+route_commands.register(app)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from bookmobile.cli.context import AppContext, state
+from bookmobile.cli.route_commands import print_patron_holds
 from bookmobile.desk.setup import load_snapshot, read_snapshot_file, set_stop
 from bookmobile.messages import text
 from bookmobile.node import init_node
@@ -131,9 +132,18 @@ def _duration(age: timedelta, lang: str) -> str:
 def holds(
     ctx: typer.Context,
     all_stops: Annotated[bool, typer.Option("--all", help="全停車場所の予約を表示。 Show every stop's holds.")] = False,
+    card: Annotated[
+        str | None,
+        typer.Option(
+            "--card", help="この利用者の予約の所在と届く日。 Where this patron's holds are, and when they come."
+        ),
+    ] = None,
 ) -> None:
     """この停車場所で受け渡す予約の一覧。 List the holds to hand over at the current stop."""
     app = state(ctx)
+    if card is not None:
+        print_patron_holds(app, card)
+        return
     lang = app.lang
     with app.open_node() as node, reading(node.conn) as conn:
         node.snapshot()

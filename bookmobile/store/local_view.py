@@ -102,11 +102,16 @@ def hold_for_barcode(conn: sqlite3.Connection, barcode: str) -> HoldView | None:
     return holds[0] if holds else None
 
 
+# A hold's copy travels on the van: central said so, or the van loaded it since (docs/routes.md).
+_ON_VAN = "(h.state = 'on_van' OR h.hold_id IN (SELECT hold_id FROM local_hold_loaded))"
+
+
 def holds_at_stop(conn: sqlite3.Connection, stop_code: str | None) -> list[HoldView]:
-    """Holds to hand over at `stop_code` (every stop when None), handed-over ones included."""
+    """Holds whose copy is on the van, to hand over at `stop_code` (every stop when None),
+    handed-over ones included."""
     if stop_code is None:
-        return _holds(conn, "1", ())
-    return _holds(conn, "h.stop_code = ?", (stop_code,))
+        return _holds(conn, _ON_VAN, ())
+    return _holds(conn, f"{_ON_VAN} AND h.stop_code = ?", (stop_code,))
 
 
 def _holds(conn: sqlite3.Connection, where: str, params: tuple[str, ...]) -> list[HoldView]:

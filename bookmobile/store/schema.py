@@ -79,7 +79,18 @@ _V2 = (
         BEGIN SELECT RAISE(ABORT, 'a recorded operation is never edited, only forgotten once sent'); END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Version 3: routes and stops (docs/routes.md). Holds for the van's stops carry where their copy
+# is (on the van, to be loaded, no copy yet), the van records what it loaded, and keeps the
+# timetable of its stops it pulled.
+_V3 = (
+    "ALTER TABLE snap_hold ADD COLUMN state TEXT NOT NULL DEFAULT 'on_van'",
+    """CREATE TABLE snap_visit (
+        stop_code TEXT NOT NULL, day TEXT NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL,
+        route_code TEXT NOT NULL, cancelled INTEGER NOT NULL, PRIMARY KEY (day, stop_code, route_code))""",
+    "CREATE TABLE local_hold_loaded (hold_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

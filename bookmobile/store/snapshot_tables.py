@@ -15,16 +15,26 @@ from sync_protocol.policy import CirculationPolicy
 from sync_protocol.snapshot import (
     CardNumberBlock,
     CarriedItem,
+    HoldState,
     HoldToHandOver,
     ItemState,
     RosterEntry,
     Snapshot,
     Stop,
     TitleEntry,
+    Visit,
 )
 
-_SNAPSHOT_TABLES = ("snap_stop", "snap_card_block", "snap_title", "snap_item", "snap_hold", "snap_patron")
-_LOCAL_TABLES = ("local_patron", "local_item", "local_loan_delta", "local_hold_done")
+_SNAPSHOT_TABLES = (
+    "snap_stop",
+    "snap_card_block",
+    "snap_title",
+    "snap_item",
+    "snap_hold",
+    "snap_patron",
+    "snap_visit",
+)
+_LOCAL_TABLES = ("local_patron", "local_item", "local_loan_delta", "local_hold_done", "local_hold_loaded")
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,16 @@ def _insert_rows(conn: sqlite3.Connection, snapshot: Snapshot) -> None:
         ),
     )
     conn.executemany(
-        "INSERT INTO snap_hold VALUES (?, ?, ?, ?, ?, ?)",
-        ((h.hold_id, h.card_number, h.bib_id, h.barcode, h.stop_code, _iso(h.pickup_deadline)) for h in snapshot.holds),
+        "INSERT INTO snap_hold (hold_id, card_number, bib_id, barcode, stop_code, pickup_deadline, state)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (h.hold_id, h.card_number, h.bib_id, h.barcode, h.stop_code, _iso(h.pickup_deadline), h.state.value)
+            for h in snapshot.holds
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO snap_visit (stop_code, day, starts, ends, route_code, cancelled) VALUES (?, ?, ?, ?, ?, ?)",
+        ((v.stop_code, v.day.isoformat(), v.starts, v.ends, v.route_code, int(v.cancelled)) for v in snapshot.visits),
     )
     conn.executemany(
         "INSERT INTO snap_patron VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -144,8 +162,11 @@ def read_snapshot(conn: sqlite3.Connection) -> Snapshot | None:
             for b, bib, s, due, card, count, hold in conn.execute("SELECT * FROM snap_item ORDER BY barcode")
         ),
         holds=tuple(
-            HoldToHandOver(h, card, bib, barcode, stop, day(deadline))
-            for h, card, bib, barcode, stop, deadline in conn.execute("SELECT * FROM snap_hold ORDER BY hold_id")
+            HoldToHandOver(h, card, bib, barcode, stop, day(deadline), HoldState(state))
+            for h, card, bib, barcode, stop, deadline, state in conn.execute(
+                "SELECT hold_id, card_number, bib_id, barcode, stop_code, pickup_deadline, state"
+                " FROM snap_hold ORDER BY hold_id"
+            )
         ),
         roster=tuple(
             RosterEntry(c, n, r, bool(b), loans, bool(acc), date.fromisoformat(eligible))
@@ -153,4 +174,10 @@ def read_snapshot(conn: sqlite3.Connection) -> Snapshot | None:
         ),
         cursor=info.cursor,
         node_applied_seq=info.node_applied_seq,
+        visits=tuple(
+            Visit(stop, date.fromisoformat(d), starts, ends, route, bool(cancelled))
+            for stop, d, starts, ends, route, cancelled in conn.execute(
+                "SELECT stop_code, day, starts, ends, route_code, cancelled FROM snap_visit ORDER BY day, starts"
+            )
+        ),
     )

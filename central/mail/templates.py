@@ -68,6 +68,32 @@ def hold_ready(head: Letterhead, patron_name: str, pickup_place: str, last_day: 
     return MailText(f"【{head.library_name}】予約資料のご用意ができました", body)
 
 
+def stop_hold_ready(
+    head: Letterhead, patron_name: str, stop: str, visit_day: date, window: str, last_day: date
+) -> MailText:
+    """予約資料の確保, for a bookmobile stop: the copy is on the van, which comes to `stop` on
+    `visit_day` in `window`; it waits there until the visit of `last_day`."""
+    body = "\n".join(
+        [
+            f"{patron_name} 様",
+            "",
+            "ご予約の資料を移動図書館に積み込みました。次の巡回でお渡しします。",
+            "",
+            f"  受取場所: {stop}",
+            f"  お渡し日: {japanese_date(visit_day)} {window}",
+            f"  取置期限: {japanese_date(last_day)}の巡回まで",
+            "",
+            "受け取りの際は利用者カードをお持ちください。",
+            "期限の巡回までにお受け取りがない場合、予約は取り消しとなり、資料は次にお待ちの方へ回ります。",
+            "運休などで巡回日が変わる場合は、図書館のホームページでお知らせします。",
+            "資料名はプライバシー保護のため記載していません。利用照会(インターネットサービス)でご確認いただけます。",
+            "",
+            _footer(head),
+        ]
+    )
+    return MailText(f"【{head.library_name}】予約資料のご用意ができました(移動図書館)", body)
+
+
 def overdue_reminder(head: Letterhead, patron_name: str, due: date, days_overdue: int) -> MailText:
     """督促: a loan is `days_overdue` days past its due date."""
     body = "\n".join(

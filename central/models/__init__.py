@@ -12,6 +12,7 @@ from central.models.locations import Location, LocationKind
 from central.models.nightly import JobLock, NightlyRun
 from central.models.notices import Notice
 from central.models.patrons import InternetAccount, Patron, PatronBlock, PatronStatus
+from central.models.routes import CancelReason, Route, RouteStop, RuleKind, VisitCancellation
 from central.models.staff import StaffRole, StaffSession, StaffUser
 from central.models.sync import (
     CardBlock,
@@ -32,6 +33,7 @@ from sync_protocol.operations import IdDocumentKind
 __all__ = [
     "AuditEntry",
     "Bib",
+    "CancelReason",
     "CardBlock",
     "ChangeLogEntry",
     "Conflict",
@@ -54,6 +56,9 @@ __all__ = [
     "PatronBlock",
     "PatronStatus",
     "RequestNonce",
+    "Route",
+    "RouteStop",
+    "RuleKind",
     "SignInFailure",
     "StaffRole",
     "StaffSession",
@@ -61,6 +66,7 @@ __all__ = [
     "SyncBatch",
     "SyncNode",
     "SyncOperation",
+    "VisitCancellation",
     "WebSession",
     "metadata",
 ]

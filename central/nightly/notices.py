@@ -12,10 +12,12 @@ from datetime import date
 from sqlmodel import col, select
 
 from central.mail import ledger, templates
-from central.models import Hold, HoldStatus, Loan, Location, Notice, Patron
+from central.models import Hold, HoldStatus, Item, Loan, Location, LocationKind, Notice, Patron
 from central.nightly.night import Night, StepResult
 from central.services.context import transaction
 from central.services.holds import ContactMethod
+from central.services.stop_holds import van_of
+from central.services.timetable import VisitSlot, next_visits
 from sync_protocol.due_dates import days_overdue
 
 HOLD_READY = "hold_ready"
@@ -29,17 +31,41 @@ def overdue_event(threshold: int) -> str:
 
 @dataclass(frozen=True)
 class Pickup:
-    """Where and until when a ready hold waits: what the notice tells the patron."""
+    """Where and until when a ready hold waits: what the notice tells the patron. For a bookmobile
+    stop, `visit` is the van's next visit there (None when the timetable has none)."""
 
     place: str
     last_day: date
+    visit: VisitSlot | None = None
+
+    def text(self, head: templates.Letterhead, patron_name: str) -> templates.MailText:
+        if self.visit is None:
+            return templates.hold_ready(head, patron_name, self.place, self.last_day)
+        visit = self.visit
+        return templates.stop_hold_ready(head, patron_name, self.place, visit.day, visit.window, self.last_day)
+
+
+def _at_stop(night: Night, hold: Hold, stop: Location) -> Pickup | None:
+    """A hold for a bookmobile stop is due its notice once the copy is on the van serving the stop
+    (not before: the van might not take it yet), naming the stop and the van's next visit."""
+    item = night.session.get(Item, hold.item_id) if hold.item_id is not None else None
+    if (
+        item is None
+        or hold.pickup_deadline is None
+        or van_of(night.session, item.current_location_id) != stop.parent_id
+    ):
+        return None
+    van = night.session.get(Location, stop.parent_id)
+    place = f"{van.name} {stop.name}" if van else stop.name
+    upcoming = next_visits(night.session, stop.id, night.run_date, 1)  # type: ignore[arg-type]
+    return Pickup(place, hold.pickup_deadline, upcoming[0] if upcoming else None)
 
 
 def _ready_holds(night: Night) -> list[tuple[Hold, Patron, Pickup]]:
     """Holds owed a ready notice: on the hold shelf now, with their pickup place and last day.
 
-    The one place that decides "due a notice": a pickup rule of another kind (a hold for a
-    bookmobile stop, notified once its copy is on the van, naming the visit) plugs in here.
+    The one place that decides "due a notice": a hold for a bookmobile stop is due once its copy is
+    on the van, and its notice names the stop and the visit (`_at_stop`).
     """
     rows = night.session.exec(
         select(Hold, Patron, Location)
@@ -48,11 +74,15 @@ def _ready_holds(night: Night) -> list[tuple[Hold, Patron, Pickup]]:
         .where(Hold.status == HoldStatus.READY)
         .order_by(col(Hold.id))
     ).all()
-    return [
-        (hold, patron, Pickup(place.name, hold.pickup_deadline))
-        for hold, patron, place in rows
-        if hold.pickup_deadline is not None
-    ]
+    due = []
+    for hold, patron, place in rows:
+        if place.kind == LocationKind.STOP:
+            pickup = _at_stop(night, hold, place)
+        else:
+            pickup = Pickup(place.name, hold.pickup_deadline) if hold.pickup_deadline is not None else None
+        if pickup is not None:
+            due.append((hold, patron, pickup))
+    return due
 
 
 def _stale(night: Night, events: list[str], still_due: set[int]) -> list[int]:
@@ -77,7 +107,7 @@ def hold_ready_notices(night: Night) -> StepResult:
         for hold, patron, pickup in ready:
             assert hold.id is not None and patron.id is not None
             recipient = ledger.recipient_for(patron, wants_email=hold.contact_method == ContactMethod.EMAIL)
-            text = templates.hold_ready(night.letterhead, patron.name, pickup.place, pickup.last_day)
+            text = pickup.text(night.letterhead, patron.name)
             if ledger.queue(night.session, patron.id, HOLD_READY, hold.id, recipient, text, night.now):
                 counts[recipient.kind] += 1
     return StepResult({key: counts[key] for key in ("email", "staff_list", "withdrawn")})

@@ -17,6 +17,7 @@ from central.services import audit
 from central.services.context import ServiceContext, transaction
 from central.services.lookup import bib_by_id, location_by_id
 from central.services.patrons import ensure_may_borrow
+from central.services.stop_holds import copy_on_pickup_van, send_home_from_van, stop_pickup_deadline
 
 
 class ContactMethod(StrEnum):
@@ -177,14 +178,15 @@ def _next_hold_for(ctx: ServiceContext, item: Item) -> Hold | None:
 
 def route_copy(ctx: ServiceContext, item: Item) -> Hold | None:
     """A copy at hand (returned, pulled, released): give it to the hold that waits for it (SPEC 12),
-    on the hold shelf when it is at the pickup place, in transit otherwise; else back on the shelf."""
+    on the hold shelf when it is at the pickup place (or, for a stop, on the van serving it), in
+    transit otherwise - for a stop, to be loaded onto its van; else back on the shelf."""
     hold = _next_hold_for(ctx, item)
     if hold is None:
         item.status = ItemStatus.AVAILABLE
         ctx.session.add(item)
         return None
     hold.item_id = item.id
-    if hold.pickup_location_id == item.current_location_id:
+    if hold.pickup_location_id == item.current_location_id or copy_on_pickup_van(ctx, hold, item):
         mark_ready(ctx, hold, item)
     else:
         hold.status = HoldStatus.IN_TRANSIT
@@ -195,10 +197,13 @@ def route_copy(ctx: ServiceContext, item: Item) -> Hold | None:
 
 
 def mark_ready(ctx: ServiceContext, hold: Hold, item: Item) -> None:
-    """The copy is on the hold shelf at the pickup place: the pickup period starts today."""
+    """The copy is on the hold shelf at the pickup place (or on the van serving the stop): the pickup
+    period starts today - open days of the library, or the stop's next visits."""
     hold.status = HoldStatus.READY
     hold.ready_at = ctx.now
-    hold.pickup_deadline = ctx.policy.calendar.add_open_days(ctx.today, ctx.policy.hold_pickup_open_days)
+    hold.pickup_deadline = stop_pickup_deadline(
+        ctx, hold.pickup_location_id, ctx.today
+    ) or ctx.policy.calendar.add_open_days(ctx.today, ctx.policy.hold_pickup_open_days)
     item.status = ItemStatus.ON_HOLD_SHELF
     ctx.session.add_all([hold, item])
 
@@ -246,7 +251,8 @@ def expire_hold(ctx: ServiceContext, hold: Hold) -> Hold | None:
     transit), or else back to the shelf where it stands. Returns the hold now served, if any.
 
     A copy whose home is a van and that waited at the main library becomes available there: the
-    copy's current place is the truth, and staff move it back to the van like any other copy.
+    copy's current place is the truth, and staff move it back to the van like any other copy. A
+    copy that waited on a van for a stop goes back to its home library (in transit).
     """
     with transaction(ctx.session):
         if hold.status != HoldStatus.READY:
@@ -258,4 +264,9 @@ def expire_hold(ctx: ServiceContext, hold: Hold) -> Hold | None:
         _close(ctx, hold, HoldStatus.EXPIRED)
         audit.record(ctx, "hold.expire", "hold", hold.id, before=before, after={"status": hold.status})
         item = ctx.session.get(Item, caught) if caught is not None else None
-        return route_copy(ctx, item) if item is not None else None
+        if item is None:
+            return None
+        served = route_copy(ctx, item)
+        if served is None:
+            send_home_from_van(ctx, item)
+        return served

@@ -17,6 +17,7 @@ from central.models import AuditEntry, Hold, Item, Patron, PatronStatus
 from central.services import accounts
 from central.services.circulation import open_loan_of
 from central.services.context import ServiceContext, transaction
+from central.services.loading import record_load
 from central.services.lookup import item_by_barcode, patron_by_card
 from central.services.offline import (
     Disagreement,
@@ -260,6 +261,12 @@ def _hand_over(oc: OperationContext, p: ops.HandOverHold) -> Applied:
     return Applied(found)
 
 
+def _load(oc: OperationContext, p: ops.LoadHoldCopy) -> Applied:
+    """A copy scanned onto the van for a hold at one of its stops (docs/routes.md)."""
+    item = _item(oc.ctx, p.barcode)
+    return Applied(record_load(oc.ctx, oc.ctx.session.get(Hold, p.hold_id), item))
+
+
 HANDLERS: dict[ops.OperationType, Callable[[OperationContext, ops.Payload], Applied]] = {
     ops.OperationType.REGISTER_PATRON: _register,  # type: ignore[dict-item]
     ops.OperationType.APPLY_INTERNET_SERVICE: _apply_account,  # type: ignore[dict-item]
@@ -269,6 +276,7 @@ HANDLERS: dict[ops.OperationType, Callable[[OperationContext, ops.Payload], Appl
     ops.OperationType.RETURN: _return,  # type: ignore[dict-item]
     ops.OperationType.RENEW: _renew,  # type: ignore[dict-item]
     ops.OperationType.HAND_OVER_HOLD: _hand_over,  # type: ignore[dict-item]
+    ops.OperationType.LOAD_HOLD_COPY: _load,  # type: ignore[dict-item]
 }
 
 

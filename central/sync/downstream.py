@@ -3,10 +3,13 @@
 Least data on the van: the roster carries only what the desk needs (card number, name and reading
 to confirm who is at the counter, may-borrow, open loans, account yes/no, the first day R1 allows
 an application) - no address, telephone or birth date. Copies are those the van carries, lent, or
-holds for its stops.
+holds for its stops. The holds are the open ones for its stops - on the van, to be loaded, or
+waiting for a copy - so the counter can tell a patron where a hold is; the timetable of its stops
+for the coming weeks comes whole with every pull.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -29,18 +32,29 @@ from central.models import (
 from central.models.circulation import OPEN_HOLD_STATUSES
 from central.services.changelog import stable_cursor
 from central.services.context import ServiceContext, transaction
+from central.services.timetable import visits
 from sync_protocol.changes import Changes, ScopeChecksums
 from sync_protocol.eligibility_dates import internet_service_eligible_from
 from sync_protocol.snapshot import (
     CardNumberBlock,
     CarriedItem,
+    HoldState,
     HoldToHandOver,
     ItemState,
     RosterEntry,
     Snapshot,
     Stop,
     TitleEntry,
+    Visit,
 )
+
+# How far ahead the van's timetable reaches.
+VISIT_WEEKS = 8
+_HOLD_STATES = {
+    HoldStatus.READY: HoldState.ON_VAN,
+    HoldStatus.IN_TRANSIT: HoldState.TO_LOAD,
+    HoldStatus.QUEUED: HoldState.QUEUED,
+}
 
 
 def _van_location_ids(ctx: ServiceContext, node: SyncNode) -> list[int]:
@@ -90,9 +104,21 @@ def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> lis
 
 
 def _carried_items(ctx: ServiceContext, node: SyncNode, item_ids: Iterable[int] | None = None) -> list[CarriedItem]:
-    """Copies whose home or current place is the van or one of its stops (on the shelf, lent, or held)."""
+    """Copies whose home or current place is the van or one of its stops (on the shelf, lent, or held),
+    and those caught for a hold at one of its stops (to be loaded at the main library)."""
     places = _van_location_ids(ctx, node)
-    query = select(Item).where(or_(col(Item.home_location_id).in_(places), col(Item.current_location_id).in_(places)))
+    for_stops = (
+        select(Hold.item_id)
+        .join(Location, col(Location.id) == Hold.pickup_location_id)
+        .where(Location.parent_id == node.location_id, col(Hold.status).in_([HoldStatus.IN_TRANSIT, HoldStatus.READY]))
+    )
+    query = select(Item).where(
+        or_(
+            col(Item.home_location_id).in_(places),
+            col(Item.current_location_id).in_(places),
+            col(Item.id).in_(for_stops),
+        )
+    )
     if item_ids is not None:
         query = query.where(col(Item.id).in_(list(item_ids)))
     items = ctx.session.exec(query).all()
@@ -141,16 +167,14 @@ def _titles(ctx: ServiceContext, bib_ids: Iterable[int]) -> list[TitleEntry]:
 
 
 def _holds(ctx: ServiceContext, node: SyncNode, hold_ids: Iterable[int] | None = None) -> list[HoldToHandOver]:
-    """Holds whose copy is caught for pickup at one of the van's stops."""
+    """Open holds for pickup at one of the van's stops: on the van, to be loaded, or waiting for a copy
+    (no barcode: a copy a queued hold merely targets on a shelf is not caught for it)."""
     query = (
         select(Hold, Patron.card_number, Item.barcode, Location.code)
         .join(Patron, col(Patron.id) == Hold.patron_id)
-        .join(Item, col(Item.id) == Hold.item_id)
+        .join(Item, col(Item.id) == Hold.item_id, isouter=True)
         .join(Location, col(Location.id) == Hold.pickup_location_id)
-        .where(
-            Location.parent_id == node.location_id,
-            col(Hold.status).in_([HoldStatus.READY, HoldStatus.IN_TRANSIT]),
-        )
+        .where(Location.parent_id == node.location_id, col(Hold.status).in_(OPEN_HOLD_STATUSES))
     )
     if hold_ids is not None:
         query = query.where(col(Hold.id).in_(list(hold_ids)))
@@ -159,12 +183,24 @@ def _holds(ctx: ServiceContext, node: SyncNode, hold_ids: Iterable[int] | None =
             hold_id=hold.id,  # type: ignore[arg-type]
             card_number=card,
             bib_id=hold.bib_id,
-            barcode=barcode,
+            barcode=barcode if hold.status != HoldStatus.QUEUED and barcode else "",
             stop_code=stop,
             pickup_deadline=hold.pickup_deadline,
+            state=_HOLD_STATES[HoldStatus(hold.status)],
         )
         for hold, card, barcode, stop in ctx.session.exec(query).all()
     ]
+
+
+def _visits(ctx: ServiceContext, node: SyncNode) -> tuple[Visit, ...]:
+    """The van's timetable from today for VISIT_WEEKS weeks, cancelled visits included (marked)."""
+    slots = visits(ctx.session, ctx.today, ctx.today + timedelta(weeks=VISIT_WEEKS), van_id=node.location_id)
+    own = {s.code for s in _stops(ctx, node)}
+    return tuple(
+        Visit(s.stop_code, s.day, f"{s.arrives:%H:%M}", f"{s.departs:%H:%M}", s.route_code, s.cancelled)
+        for s in slots
+        if s.stop_code in own
+    )
 
 
 def _card_blocks(ctx: ServiceContext, node: SyncNode) -> tuple[CardNumberBlock, ...]:
@@ -197,6 +233,7 @@ def full_snapshot(ctx: ServiceContext, node: SyncNode, library_name: str) -> Sna
             roster=tuple(sorted(_roster(ctx), key=lambda r: r.card_number)),
             cursor=cursor,
             node_applied_seq=node.high_water,
+            visits=_visits(ctx, node),
         )
         _note_pull(ctx, node)
         return snapshot
@@ -269,4 +306,5 @@ def changes_since(ctx: ServiceContext, node: SyncNode, since: int) -> Changes:
             stops=_stops(ctx, node),
             card_blocks=_card_blocks(ctx, node),
             checksums=checksums,
+            visits=_visits(ctx, node),
         )

@@ -19,6 +19,7 @@ from sync_protocol.operations import (
     HandOverHold,
     IdDocumentKind,
     Lend,
+    LoadHoldCopy,
     Operation,
     RegisterPatron,
     ReissuePassword,
@@ -38,6 +39,7 @@ PAYLOADS = [
     Return("B0001", hold_waiting=True),
     Renew("2000000001", "B0001", date(2025, 6, 18), date(2025, 7, 2)),
     HandOverHold(71, "2000000001", "B0008", date(2025, 6, 18)),
+    LoadHoldCopy(72, "B0009"),
 ]
 
 
