@@ -2,7 +2,8 @@
 
 TEST_POSTGRES_URL names it (default: the local server's `test` database); an empty value turns the
 PostgreSQL runs off. The server is probed once, with a short timeout: when it does not answer,
-every PostgreSQL case is skipped with the reason, and the SQLite cases run as always.
+every PostgreSQL case (marked `postgresql`) is deselected, the report's header says why, and the
+SQLite cases run as always. A case marked `sqlite_only` never runs on PostgreSQL.
 
 Each test process works in databases of its own, named after its pid, created beside the probed
 one and dropped at the end: developers running the suite at the same time never share one.
@@ -49,8 +50,7 @@ def require_postgres() -> str:
     """The server's URL, or skip the calling test with the reason."""
     url = postgres_url()
     if url is None:
-        wanted = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL) or "(TEST_POSTGRES_URL is empty)"
-        pytest.skip(f"no PostgreSQL server answers at {wanted}")
+        pytest.skip(f"no PostgreSQL server answers at {_wanted()}")
     return url
 
 
@@ -85,6 +85,30 @@ class PostgresServer:
             for name in reversed(self.created):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
+
+
+def _wanted() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL) or "(TEST_POSTGRES_URL is empty)"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    found = postgres_url()
+    if found:
+        return f"databases: SQLite and PostgreSQL at {found}"
+    return f"databases: SQLite only (no PostgreSQL at {_wanted()}: its cases are deselected)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unreachable = postgres_url() is None
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("postgresql") and (unreachable or item.get_closest_marker("sqlite_only"))
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
 
 
 @pytest.fixture(scope="session")

@@ -66,8 +66,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "central.db"
         shutil.copy(request.getfixturevalue("migrated_template"), path)
         return f"sqlite:///{path}"
-    if request.node.get_closest_marker("sqlite_only"):
-        pytest.skip("SQLite-only test")
     url: str = request.getfixturevalue("migrated_postgres")
     server: PostgresServer = request.getfixturevalue("postgres_server")
     server.disconnect(url)

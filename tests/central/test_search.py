@@ -26,6 +26,10 @@ from central.search import (
 from central.search.sqlite import MAX_RANKED
 from sync_protocol.normalize import fold_for_search
 
+# SQLite's FTS5 machinery (triggers, integrity checks, INSERT OR REPLACE); PostgreSQL's search is
+# compared with this one in test_search_postgresql.py.
+pytestmark = pytest.mark.sqlite_only
+
 AOZORA = Path(__file__).parents[2] / "central" / "data" / "aozora" / "works.csv.gz"
 WAGAHAI = "吾輩は猫である"
 NOW = datetime(2026, 6, 10, 1, 0, tzinfo=UTC)
