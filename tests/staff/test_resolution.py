@@ -392,3 +392,16 @@ def test_spec6_merging_two_records_with_accounts_keeps_the_password_set_last_and
         assert [b.patron_id for b in session.exec(select(PatronBlock))] == [keep.id]
     with pytest.raises(RuleRefused):
         merge_patrons(ctx(now=LATER), keep, drop)  # a merged record cannot be merged again
+
+
+def test_spec1_b5_what_a_linked_operation_meets_when_applied_becomes_a_new_conflict(
+    van: VanOutbox, ctx: Ctx, session: Session, admin: StaffMember, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    earlier, walk_in = make_patron(), make_patron()
+    _, (copy,) = make_title()
+    lend(ctx(now=NOW - timedelta(days=5)), earlier, copy.barcode)  # its return was never recorded
+    conflict = held_lend(van, session, walk_in.card_number, "T9999901", "unknown_barcode")
+    result = decide(ctx(now=LATER, actor=admin.actor), conflict.id, Decision(Action.LINK, barcode=copy.barcode))
+    (stale,) = conflicts_of(session, "stale_loan_closed")
+    assert result.raised == (stale.id,) and stale.status == ConflictStatus.AUTO
+    assert open_loans(session, copy)[0].patron_id == walk_in.id

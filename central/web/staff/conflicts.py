@@ -81,5 +81,10 @@ def take_decision(
         enrolment = Enrolment(issued.node.code, issued.code, issued.node.enrol_expires_at, "")
         context = {"nav": "conflicts", "enrolment": enrolment, "back": f"/staff/conflicts/{conflict_id}"}
         return render(request, "staff/enrolment.html", context)
-    message = Flash(f"処理しました:{result.conflict.resolution}", "info", "decision")
+    text = f"処理しました:{result.conflict.resolution}"
+    if result.raised:
+        text += (
+            " 適用時に見つかった不一致を、競合 " + "、".join(f"#{n}" for n in result.raised) + " として記録しました。"
+        )
+    message = Flash(text, "info", "decision")
     return redirect(request, f"/staff/conflicts/{conflict_id}", [message])
