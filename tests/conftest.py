@@ -6,7 +6,8 @@ every PostgreSQL case (marked `postgresql`) is deselected, the report's header s
 SQLite cases run as always. A case marked `sqlite_only` never runs on PostgreSQL.
 
 Each test process works in databases of its own, named after its pid, created beside the probed
-one and dropped at the end: developers running the suite at the same time never share one.
+one and dropped at the end: developers running the suite at the same time never share one. Those a
+killed run left behind on a local server are dropped by the next run.
 """
 
 import os
@@ -22,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PROBE_TIMEOUT_S = 2
+PREFIX = "central_test_"
 
 
 def _admin_engine(url: str) -> Engine:
@@ -60,7 +62,7 @@ class PostgresServer:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         self.admin = _admin_engine(url)
-        self.prefix = f"central_test_{os.getpid()}_{secrets.token_hex(3)}"
+        self.prefix = f"{PREFIX}{os.getpid()}_{secrets.token_hex(3)}"
         self.created: list[str] = []
 
     def create_database(self, label: str, template: str | None = None) -> str:
@@ -80,11 +82,34 @@ class PostgresServer:
                 text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
             )
 
+    def drop_orphans(self) -> None:
+        """Drop the databases of test processes that no longer run (a local server only: pids are local)."""
+        if self.url.host not in ("127.0.0.1", "localhost", "::1", None):
+            return
+        with self.admin.connect() as connection:
+            names = connection.execute(
+                text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"), {"prefix": PREFIX}
+            ).scalars()
+            for name in list(names):
+                pid = name.removeprefix(PREFIX).split("_", 1)[0]
+                if pid.isdigit() and not _running(int(pid)):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def drop_all(self) -> None:
         with self.admin.connect() as connection:
             for name in reversed(self.created):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process, alive
+    return True
 
 
 def _wanted() -> str:
@@ -114,5 +139,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     server = PostgresServer(require_postgres())
+    server.drop_orphans()
     yield server
     server.drop_all()
