@@ -1,6 +1,7 @@
 """`central staff ...` and `central conflicts list|show|resolve` on a real database."""
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +22,14 @@ from tests.staff.helpers import audit_rows, conflicts_of
 from tests.sync.conftest import VanOutbox, reload
 
 Ctx = Callable[..., ServiceContext]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    """The commands only translate: checked on SQLite; the decisions they call run on both databases."""
+    path = tmp_path / "central.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
