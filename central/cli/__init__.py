@@ -11,6 +11,7 @@ from central.cli.db import db_app
 from central.cli.demo import demo_app
 from central.cli.nightly import nightly, notices_app, scheduler
 from central.cli.nodes import node_app
+from central.cli.routes import route_app
 from central.cli.serve import serve
 from central.cli.staff import staff_app
 from central.errors import CentralError
@@ -21,6 +22,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(demo_app, name="demo")
 app.add_typer(node_app, name="node")
+app.add_typer(route_app, name="route")
 app.add_typer(staff_app, name="staff")
 app.add_typer(conflicts_app, name="conflicts")
 app.command(help="Serve central over HTTP (Uvicorn) until Ctrl-C.")(serve)

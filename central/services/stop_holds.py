@@ -8,14 +8,16 @@ when one of them is cancelled. An uncollected copy leaves the van for its home l
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from central.models import Hold, HoldStatus, Item, ItemStatus, Location, LocationKind
+from central.models import Bib, Hold, HoldStatus, Item, ItemStatus, Location, LocationKind
 from central.services import audit
 from central.services.context import ServiceContext
-from central.services.timetable import last_of_visits
+from central.services.timetable import VisitSlot, last_of_visits, upcoming_by_stop
 from sync_protocol.timezone import tokyo_date
 
 
@@ -78,3 +80,48 @@ def send_home_from_van(ctx: ServiceContext, item: Item) -> None:
     item.status = ItemStatus.IN_TRANSIT
     ctx.session.add(item)
     audit.record(ctx, "item.send_home", "item", item.id, after={"home_location_id": item.home_location_id})
+
+
+@dataclass(frozen=True)
+class CopyToLoad:
+    """A copy caught for a hold at a stop, not yet on the van: what staff at the library pull."""
+
+    hold_id: int
+    barcode: str
+    title: str
+    stop_id: int
+    stop_name: str
+    van_id: int
+    now_at: str
+    visit: VisitSlot | None
+
+
+def copies_to_load(session: Session, today: date, van_id: int | None = None) -> list[CopyToLoad]:
+    """Every copy waiting to be loaded onto a van (or onto `van_id`), with the visit it is for."""
+    stop, here = aliased(Location), aliased(Location)
+    query = (
+        select(Hold, Item, Bib.title, stop, here.name)
+        .join(Item, col(Item.id) == Hold.item_id)
+        .join(Bib, col(Bib.id) == Hold.bib_id)
+        .join(stop, stop.id == Hold.pickup_location_id)
+        .join(here, here.id == Item.current_location_id)
+        .where(Hold.status == HoldStatus.IN_TRANSIT, stop.kind == LocationKind.STOP)
+        .order_by(stop.code, col(Hold.id))
+    )
+    if van_id is not None:
+        query = query.where(stop.parent_id == van_id)
+    rows = session.exec(query).all()
+    upcoming = upcoming_by_stop(session, {s.id for _, _, _, s, _ in rows if s.id is not None}, today, 1)
+    return [
+        CopyToLoad(
+            hold.id,  # type: ignore[arg-type]
+            item.barcode,
+            title,
+            place.id,  # type: ignore[arg-type]
+            place.name,
+            place.parent_id,  # type: ignore[arg-type]
+            now_at,
+            (upcoming.get(place.id) or [None])[0],  # type: ignore[arg-type]
+        )
+        for hold, item, title, place, now_at in rows
+    ]

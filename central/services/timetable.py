@@ -133,3 +133,59 @@ def last_of_visits(session: Session, stop_id: int, on_or_after: date, count: int
     None when the stop has no visit at all): the last day a hold waits for at the stop."""
     ahead = next_visits(session, stop_id, on_or_after, max(count, 1))
     return ahead[-1].day if ahead else None
+
+
+@dataclass(frozen=True)
+class StopOnRoute:
+    """A stop as a route serves it: its facts for patrons, and the van's time window there."""
+
+    stop_id: int
+    code: str
+    name: str
+    name_reading: str
+    address: str
+    arrives: time
+    departs: time
+
+    @property
+    def window(self) -> str:
+        return f"{self.arrives:%H:%M}〜{self.departs:%H:%M}"
+
+
+@dataclass(frozen=True)
+class RouteSummary:
+    """A route as the admin console and `central route list` show it."""
+
+    id: int
+    code: str
+    name: str
+    van_code: str
+    van_name: str
+    rule: Rule
+    stops: list[StopOnRoute]
+
+
+def route_summaries(session: Session) -> list[RouteSummary]:
+    """Every route with its van, rule and stops in driving order."""
+    vans = {v.id: v for v in session.exec(select(Location).where(col(Location.id).in_(select(Route.van_id)))).all()}
+    on_route: dict[int, list[StopOnRoute]] = {}
+    for on, stop in session.exec(
+        select(RouteStop, Location)
+        .join(Location, col(Location.id) == RouteStop.stop_id)
+        .order_by(col(RouteStop.arrives), col(RouteStop.position))
+    ).all():
+        on_route.setdefault(on.route_id, []).append(
+            StopOnRoute(stop.id, stop.code, stop.name, stop.name_reading, stop.address, on.arrives, on.departs)  # type: ignore[arg-type]
+        )
+    return [
+        RouteSummary(
+            route.id,  # type: ignore[arg-type]
+            route.code,
+            route.name,
+            vans[route.van_id].code,
+            vans[route.van_id].name,
+            rule_of(route),
+            on_route.get(route.id, []),  # type: ignore[arg-type]
+        )
+        for route in session.exec(select(Route).order_by(col(Route.code))).all()
+    ]
