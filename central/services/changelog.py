@@ -17,8 +17,8 @@ van would never hear of it. So on PostgreSQL:
   its own for the moment it takes: it waits until the writers in flight have committed or rolled
   back, and every id given out after that is higher than the one it read.
 
-A pull thus waits at most for the longest transaction in flight (a batch), and writers arriving
-meanwhile queue behind it for as long; reads never do. The alternative, serialising every writer
+A pull thus waits for the writing transactions in flight (a batch, a step of the nightly job), and
+writers arriving meanwhile queue behind it for as long; reads never do. The alternative, serialising every writer
 on one lock, would make the whole network write one batch at a time.
 """
 
@@ -29,6 +29,9 @@ from sqlalchemy import Connection, Engine, event, func, insert, select, text
 from sqlmodel import Session
 
 from central.models import ChangeLogEntry, Hold, InternetAccount, Item, Loan, Patron, PatronBlock
+
+# The advisory lock's key on PostgreSQL: "chgl" in ASCII, a number no other part of central uses.
+WRITERS_LOCK = 0x6368676C
 
 
 def _keys(obj: Any) -> list[tuple[str, int | None]]:
@@ -59,10 +62,6 @@ def _log_changes(session: Session, _context: Any) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": WRITERS_LOCK})
         connection.execute(insert(ChangeLogEntry), rows)
-
-
-# The advisory lock's key: "chgl" in ASCII, a number no other part of central uses.
-WRITERS_LOCK = 0x6368676C
 
 
 def _highest(connection: Connection) -> int:
