@@ -1,5 +1,6 @@
-"""Fixtures for routes, stops and stop holds: central's and the sync tests' fixtures (a migrated
-database per test, an enrolled van sending operations in-process) plus a timetable."""
+"""Fixtures for routes, stops and stop holds: central's, the sync and the staff pages' fixtures (a
+migrated database per test, an enrolled van sending operations in-process, staff accounts and the
+app) plus a timetable."""
 
 from collections.abc import Callable
 from datetime import date, time
@@ -12,7 +13,7 @@ from central.services.context import ServiceContext
 from central.services.holds import place_hold
 from central.services.routes import attach_stop, create_route
 from central.services.timetable_rules import Rule
-from tests.sync.conftest import *  # noqa: F403 - fixtures shared with central's and the sync tests
+from tests.staff.conftest import *  # noqa: F403 - central's, the sync and the staff pages' fixtures
 
 Ctx = Callable[..., ServiceContext]
 MakePatron = Callable[..., Patron]

@@ -17,6 +17,7 @@ from central.models import Patron
 from central.services.context import ServiceContext
 from central.services.holds import ContactMethod, place_hold
 from central.services.patron_view import TitleBrief, holds_of, pickup_place, pickup_places, titles_brief
+from central.services.timetable import upcoming_by_stop
 from central.web.deps import ContextDep, CurrentPatron, RecordId, Viewer
 from central.web.pages.search import back_to_results
 from central.web.rendering import redirect, render
@@ -80,9 +81,11 @@ def choose(request: Request, ctx: ContextDep, viewer: Viewer, bib: BibsQuery, ba
     if viewer is None:
         here = "/holds/new?" + _flow_query(titles, back)
         return render(request, "login.html", {"next": here, "in_flow": True, "step": 2})
+    places = pickup_places(ctx)
     context = {
         "titles": titles,
-        "places": pickup_places(ctx),
+        "places": places,
+        "visits": upcoming_by_stop(ctx.session, [p.id for p in places if p.kind == "stop"], ctx.today, 2),
         "email": viewer.patron.email,
         "flow": [("bib", t.bib_id) for t in titles] + [("back", back)],
         "step": 3,
