@@ -3,7 +3,7 @@ loans and holds - generated deterministically from a seed, through the same serv
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from faker import Faker
@@ -12,13 +12,15 @@ from sqlmodel import Session, col, select
 
 from central.catalog.importer import import_catalog
 from central.errors import CentralError
-from central.models import Bib, Item, ItemStatus, Location, LocationKind, Patron
+from central.models import Bib, Item, ItemStatus, Location, LocationKind, Patron, RuleKind
 from central.services.accounts import apply_internet_service, change_password
 from central.services.circulation import lend
 from central.services.collection import NewCopy, add_copies, add_location
 from central.services.context import ServiceContext, transaction
 from central.services.holds import place_hold
 from central.services.patrons import Registration, register_patron
+from central.services.routes import attach_stop, create_route, stop_by_code
+from central.services.timetable_rules import Rule
 from central.settings import Settings
 from sync_protocol.timezone import utc_now
 
@@ -31,6 +33,11 @@ STOPS = [
     ("BM1-S02", "嘉数小学校", "かかずしょうがっこう", "宜野湾市嘉数"),
     ("BM1-S03", "普天間公民館", "ふてんまこうみんかん", "宜野湾市普天間"),
     ("BM1-S04", "真志喜ふれあい広場", "ましきふれあいひろば", "宜野湾市真志喜"),
+]
+# The van's two routes, each every other week: (code, name, weekday, [(stop, arrives, departs)]).
+ROUTES = [
+    ("BM1-A", "火曜コース", 1, [("BM1-S01", time(10, 0), time(10, 40)), ("BM1-S02", time(13, 30), time(14, 10))]),
+    ("BM1-B", "木曜コース", 3, [("BM1-S03", time(10, 0), time(10, 40)), ("BM1-S04", time(13, 30), time(14, 10))]),
 ]
 
 
@@ -63,6 +70,7 @@ def load_demo(session: Session, settings: Settings, *, seed: int = 2026, patrons
         people = _patrons(ctx, fake, patrons)
         loans = _loans(ctx, rng, people)
         holds = _holds(ctx, rng, people, main)
+        _timetable(ctx, van)
         titles = session.exec(select(func.count()).select_from(Bib)).one()
     return DemoReport(titles, copies, len(people), loans, holds)
 
@@ -145,3 +153,12 @@ def _holds(ctx: ServiceContext, rng: random.Random, people: list[Patron], main: 
         except CentralError:
             continue
     return made
+
+
+def _timetable(ctx: ServiceContext, van: Location) -> None:
+    """Two routes of the van, every other Tuesday and Thursday from this week on (docs/routes.md)."""
+    monday = ctx.today - timedelta(days=ctx.today.weekday())
+    for code, name, weekday, stops in ROUTES:
+        route = create_route(ctx, code, name, van, Rule(RuleKind.EVERY_N_WEEKS, weekday, monday, interval_weeks=2))
+        for stop, arrives, departs in stops:
+            attach_stop(ctx, route, stop_by_code(ctx.session, stop), arrives, departs)
