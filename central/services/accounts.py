@@ -134,7 +134,10 @@ def reissue_password(
         account.issued_at = ctx.now
         account.issued_location_id = ctx.location_id
         account.id_document_kind = document
-        account.active_from = max(account.active_from, activation_date(channel, tokyo_date(taken_in)))
+        # The new password's first day is its own channel's (R4 at the desk, R5 from a van), not the
+        # later of that and the replaced password's: a desk re-issue works the same day even when a
+        # van's re-issue taken in today had set tomorrow.
+        account.active_from = activation_date(channel, tokyo_date(taken_in))
         account.taken_in_at = taken_in
         account.activated_at = ctx.now if channel is Channel.DESK else None
         ctx.session.add(account)
