@@ -2,12 +2,13 @@
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from bookmobile.node import Node
 from bookmobile.store import outbox
 from bookmobile.store.connection import reading, write_transaction
-from bookmobile.sync.errors import DivergedFromCentral, EpochMismatch, RestoredFromBackup
+from bookmobile.sync.errors import DivergedFromCentral, EpochMismatch, RestoredFromBackup, SyncFailed
 from bookmobile.sync.transport import CentralError, CentralLink
 from sync_protocol.batch import Batch, Receipt, cut_batches
 
@@ -47,8 +48,10 @@ def push(node: Node, link: CentralLink, batch_bytes: int, progress: Callable[[in
     high_water = int(state["high_water"])
     local = _local_last_seq(node)
     if high_water > local:
+        _hand_over_diverging(node, link)
         raise RestoredFromBackup(central=high_water, local=local)
     if high_water and _hash_at(node, high_water) != state.get("high_water_sha256"):
+        _hand_over_diverging(node, link)
         raise DivergedFromCentral(seq=high_water)
     # Central holds everything up to its high-water mark: a receipt lost on the way counts as received.
     with reading(node.conn):
@@ -78,6 +81,21 @@ def push(node: Node, link: CentralLink, batch_bytes: int, progress: Callable[[in
                 report.conflicts.append((r.seq, r.code, r.message))
         progress(report.sent, len(todo))
     return report
+
+
+def _hand_over_diverging(node: Node, link: CentralLink) -> None:
+    """B2, SPEC 9: a node restored from an old backup stops, but what staff did on it since the
+    restore was confirmed to them. Its unsent operations go to central once, in one batch: central
+    answers the ones it already holds as duplicates, quarantines the node at the first that differs
+    and keeps that one and the rest, unapplied, in a `restored_node` conflict for an admin. Nothing
+    is marked sent here; if central cannot be reached, the next sync tries again."""
+    with reading(node.conn):
+        todo = outbox.pending(node.conn, 0, limit=10**9)
+    if not todo:
+        return
+    batch = Batch(node.node_id, node.epoch, todo[0].seq, todo[-1].seq, tuple(todo))
+    with suppress(SyncFailed):
+        link.call("POST", "/sync/v1/batches", batch.encode())
 
 
 def _merge(first: PushReport, second: PushReport) -> PushReport:
