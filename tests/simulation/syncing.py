@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 
 import requests
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bookmobile.store import outbox
 from bookmobile.store.connection import reading
@@ -20,10 +20,8 @@ from bookmobile.sync.session import make_link, sync_once
 from bookmobile.sync.transport import CentralError
 from central.db import new_session
 from central.models import SyncOperation
-from sync_protocol.batch import Batch, Outcome, cut_batches
-from sync_protocol.timezone import tokyo_date
+from sync_protocol.batch import Batch, cut_batches
 from tests.simulation import invariants
-from tests.simulation.model import Issue
 from tests.simulation.transport import (
     Fault,
     FaultLayer,
@@ -36,6 +34,7 @@ from tests.simulation.transport import (
     server_error,
     session_over,
 )
+from tests.simulation.van_passwords import learn_applied
 from tests.simulation.vans import Van, node_settings
 from tests.simulation.world import World
 
@@ -153,21 +152,6 @@ def _second_batch_first(world: World, van: Van) -> None:
 def _operation_count(world: World) -> int:
     with new_session(world.engine) as session:
         return len(session.exec(select(SyncOperation.id)).all())
-
-
-def learn_applied(world: World) -> None:
-    """Van-issued passwords central has now applied: they work from the day after today (R5)."""
-    waiting = world.credentials.waiting
-    if not waiting:
-        return
-    with new_session(world.engine) as session:
-        rows = session.exec(select(SyncOperation).where(col(SyncOperation.op_id).in_(list(waiting)))).all()
-    taken_in = tokyo_date(world.clock.now())
-    for row in rows:
-        card, password = waiting.pop(row.op_id)
-        if row.outcome == Outcome.APPLIED:
-            works_from = taken_in.fromordinal(taken_in.toordinal() + 1)
-            world.credentials.add(card, Issue(password, row.effective_at, works_from, "van"))
 
 
 def refused_sync(world: World, van: Van) -> SyncFailed | None:

@@ -8,13 +8,17 @@ stays in the loop. Faults sit in front of either, as a `requests` adapter: the v
 `CentralLink` takes the session, exactly as in production.
 """
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette asks for httpx2, which the project does not use
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 Forward = Callable[..., requests.Response]
 Fault = Callable[[requests.PreparedRequest, Forward], requests.Response]

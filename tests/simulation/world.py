@@ -8,6 +8,7 @@ import logging
 import random
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from sqlalchemy import Engine
 from sqlmodel import Session
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette asks for httpx2, which the project does not use
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from bookmobile.desk.setup import set_stop
 from central.db import make_engine, migrate
@@ -138,6 +142,7 @@ def open_world(seed: int, root: Path, loopback_share: float = 0.15) -> Iterator[
     """Central seeded and served, three vans enrolled and bootstrapped, the mail room open."""
     rng = random.Random(seed)
     clock = SimClock(START)
+    root.mkdir(parents=True, exist_ok=True)
     settings = _central_settings(root)
     shutil.copy(_migrated_template(), root / "central.db")
     engine = make_engine(settings.database_url)

@@ -1,0 +1,33 @@
+"""The simulation's short mode (run by scripts/test): three seeds, a few hundred steps each, every
+invariant checked after every step, with the faults' weights raised so each kind of fault is met.
+
+The long mode is `scripts/soak` (docs/reliability.md).
+"""
+
+from collections import Counter
+from pathlib import Path
+
+from tests.simulation.driver import run_simulation
+from tests.simulation.faults import RESTORE_STOPPED
+from tests.simulation.invariants import ACCOUNTED, FORGOTTEN, SENT_ONCE, VIEWS
+from tests.simulation.syncing import ADAPTER_FAULTS, SIMULATION_FAULTS
+
+SEEDS = (1, 2, 3)
+STEPS = 300
+STEPS_PER_DAY = 30
+EVERY_FAULT = {*ADAPTER_FAULTS, *SIMULATION_FAULTS, "van clock hours off", "van restored from an old backup"}
+
+
+def test_a_simulated_month_keeps_every_invariant_under_faults(tmp_path: Path) -> None:
+    faults: Counter[str] = Counter()
+    checks: Counter[str] = Counter()
+    for seed in SEEDS:
+        outcome = run_simulation(seed, STEPS, tmp_path / str(seed), steps_per_day=STEPS_PER_DAY, fault_boost=4)
+        assert outcome.violations == [], f"repeat with: scripts/soak --seed {seed} --steps {outcome.steps_run}"
+        assert outcome.steps_run == STEPS and outcome.operations["applied"] > 0
+        faults.update(outcome.stats.faults)
+        checks.update(outcome.stats.checks)
+    assert set(faults) >= EVERY_FAULT, f"faults never injected: {EVERY_FAULT - set(faults)}"
+    assert faults["SMTP down for a night"] > 0
+    for invariant in (ACCOUNTED, FORGOTTEN, SENT_ONCE, VIEWS, RESTORE_STOPPED):
+        assert checks[invariant] > 0, f"never checked: {invariant}"
