@@ -26,6 +26,7 @@ KIND_LABELS = {
     "clock_skew": "端末の時計のずれ",
     "restored_node": "復元・複製された端末",
     "hand_over_of_closed_hold": "終了した予約の受け渡し",
+    "load_without_hold": "待つ予約のない資料の積み込み",
 }
 STATUS_LABELS = {"open": "要判断", "auto": "自動処理済み", "resolved": "解決済み", "voided": "無効"}
 STATUS_FILTER_LABELS = {

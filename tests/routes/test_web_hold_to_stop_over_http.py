@@ -105,11 +105,13 @@ def test_issue10_r15_web_hold_for_a_stop_is_loaded_notified_and_handed_over_ther
         run_nightly(engine, settings)
         assert outbox(settings) == []  # not before the copy is on the van
 
-        sync_once(van, van.settings)  # sync 1: the van learns what to load
+        first = sync_once(van, van.settings)  # sync 1: the van learns what to load
+        assert not first.pulled.full  # changes since its cursor; every scope's checksum agrees
         ((listed, visit),) = to_load(van)
         assert (listed.hold_id, listed.barcode, visit and visit.day) == (hold_id, COPY, visit_day)
         load(van, COPY)
-        sync_once(van, van.settings)  # sync 2: central hears the copy is on the van
+        second = sync_once(van, van.settings)  # sync 2: central hears the copy is on the van
+        assert not second.pulled.full
         hold = _hold(engine, hold_id)
         assert hold.status == HoldStatus.READY and hold.pickup_deadline == visit_day + timedelta(days=7)
 
