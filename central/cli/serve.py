@@ -6,6 +6,8 @@ import uvicorn
 from central.settings import Settings
 from central.web.security.secret import web_secret
 
+WORKER_HEALTHCHECK_S = 30
+
 
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default: CENTRAL_HOST or 127.0.0.1)."),
@@ -20,4 +22,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        # With several workers Uvicorn kills one that has not answered its health check in time. A
+        # worker busy with long requests on a loaded machine is slow, not hung: killing it would drop
+        # every request it was serving (a van's batch, a patron's hold), so allow it 30 s, not 5.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )

@@ -1,4 +1,4 @@
-"""The change log the vans pull from (B6), written on every flush of a service's transaction.
+"""The change log the vans pull from (B6), collected on every flush of a service's transaction.
 
 Recording changes where rows are flushed - rather than in each service - means no service can
 forget to: whatever a use case changes in patrons, accounts, blocks, copies, loans or holds leaves
@@ -6,32 +6,30 @@ forget to: whatever a use case changes in patrons, accounts, blocks, copies, loa
 
 A van's cursor is the highest id it was sent, and it next asks for the ids above it. That is safe
 only if no entry with a lower id can appear later. On SQLite writers run one at a time, so it
-cannot. On PostgreSQL it can: ids come from a sequence when rows are inserted, but rows become
-visible when their transaction commits, and a long batch that took id 100 may commit after a
-hold that took id 101 - a pull in between would see 101, move the van's cursor past 100, and the
-van would never hear of it. So on PostgreSQL:
+cannot. On PostgreSQL it could: ids come from a sequence when rows are inserted but become
+visible when their transaction commits, so a batch that took id 100 early could commit after a
+hold that took 101 - a pull in between would move the van's cursor past 100 for good.
 
-- every transaction that writes the log first takes a shared advisory lock (writers never wait
-  for each other);
-- `stable_cursor` reads the highest id while holding that lock exclusively, on a connection of
-  its own for the moment it takes: it waits until the writers in flight have committed or rolled
-  back, and every id given out after that is higher than the one it read.
-
-A pull thus waits for the writing transactions in flight (a batch, a step of the nightly job), and
-writers arriving meanwhile queue behind it for as long; reads never do. The alternative, serialising every writer
-on one lock, would make the whole network write one batch at a time.
+So the entries are not inserted as each flush happens: they are collected per transaction (those of
+a savepoint rolled back are dropped with it) and inserted just before the commit, on PostgreSQL
+under a transaction-level advisory lock taken exclusively. Writers thus take log ids and commit in
+the same order, one after the other for the instant of that insert and commit (they run side by
+side for everything else), and no id can become visible below one already visible: a pull's cursor
+is simply the highest id it sees, and readers never wait. The lock is taken last, after every row lock
+of the transaction, so it cannot take part in a deadlock.
 """
 
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from central.models import ChangeLogEntry, Hold, InternetAccount, Item, Loan, Patron, PatronBlock
 
 # The advisory lock's key on PostgreSQL: "chgl" in ASCII, a number no other part of central uses.
-WRITERS_LOCK = 0x6368676C
+COMMIT_ORDER_LOCK = 0x6368676C
 
 
 def _keys(obj: Any) -> list[tuple[str, int | None]]:
@@ -48,36 +46,60 @@ def _keys(obj: Any) -> list[tuple[str, int | None]]:
     return []
 
 
+_PENDING = "central.change_log.pending"
+_ROLLED_BACK = "central.change_log.rolled_back"
+
+
+def _pending(session: Session) -> dict[SessionTransaction, set[tuple[str, str]]]:
+    pending: dict[SessionTransaction, set[tuple[str, str]]] = session.info.setdefault(_PENDING, {})
+    return pending
+
+
 @event.listens_for(Session, "after_flush")
-def _log_changes(session: Session, _context: Any) -> None:
+def _collect_changes(session: Session, _context: Any) -> None:
     changed = {
         (scope, str(key))
         for obj in chain(session.new, session.dirty, session.deleted)
         for scope, key in _keys(obj)
         if key is not None
     }
-    if changed:
-        rows = [{"scope": scope, "key": key} for scope, key in sorted(changed)]
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": WRITERS_LOCK})
-        connection.execute(insert(ChangeLogEntry), rows)
+    current = session.get_nested_transaction() or session.get_transaction()
+    if changed and current is not None:
+        _pending(session).setdefault(current, set()).update(changed)
 
 
-def _highest(connection: Connection) -> int:
-    return connection.execute(select(func.max(ChangeLogEntry.id))).scalar_one_or_none() or 0
+@event.listens_for(Session, "after_soft_rollback")
+def _note_rollback(session: Session, transaction: SessionTransaction) -> None:
+    session.info.setdefault(_ROLLED_BACK, set()).add(transaction)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _hand_to_parent(session: Session, transaction: SessionTransaction) -> None:
+    """A released savepoint's entries become its parent's; a rolled-back one's are dropped."""
+    entries = _pending(session).pop(transaction, set())
+    rolled_back: set[SessionTransaction] = session.info.get(_ROLLED_BACK, set())
+    if transaction in rolled_back:
+        rolled_back.discard(transaction)
+    elif entries and transaction.parent is not None:
+        _pending(session).setdefault(transaction.parent, set()).update(entries)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_log(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: its entries go to the enclosing transaction
+    session.flush()
+    changed = set().union(*_pending(session).values())
+    _pending(session).clear()
+    if not changed:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
+    connection.execute(insert(ChangeLogEntry), [{"scope": scope, "key": key} for scope, key in sorted(changed)])
 
 
 def stable_cursor(session: Session) -> int:
-    """The highest change-log id below which no entry can appear any more (0 for an empty log).
-
-    On PostgreSQL it is read before the session takes a connection of its own, so a request never
-    holds two pooled connections at once. Inside a caller's unit of work (a savepoint) the session's
-    transaction may hold the writers' lock itself, so the id is read there, as on SQLite.
-    """
-    bind = session.get_bind()
-    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql" or session.in_nested_transaction():
-        return _highest(session.connection())
-    with bind.connect() as own, own.begin():
-        own.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
-        return _highest(own)
+    """The highest change-log id: no entry at or below it can appear any more (0 for an empty log)."""
+    found = session.connection().execute(select(func.max(ChangeLogEntry.id))).scalar_one_or_none()
+    return int(found or 0)
