@@ -14,8 +14,10 @@ import os
 import secrets
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -142,3 +144,29 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.drop_orphans()
     yield server
     server.drop_all()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The network here is closed: background networking would only produce refused connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    One for the whole run: Playwright's sync API cannot start a second time while one is alive.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlmodel import Session, col, select
 
 from bookmobile.desk.lending import lend as lend_on_the_van
@@ -30,15 +30,6 @@ from tests.staff.helpers import ADMIN_PASSWORD, DESK_PASSWORD, conflicts_of, ser
 from tests.sync.conftest import VanOutbox
 from tests.sync.harness import CARDS, NODE, VAN_COPIES, central_operations, enrolled_van, prepared_central
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "staff"
 PC = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
@@ -52,17 +43,6 @@ def database_url(tmp_path: Path, migrated_template: Path) -> str:
     path = tmp_path / "central.db"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def new_page(browser: Browser, url: str) -> Page:

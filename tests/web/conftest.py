@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from central.db import make_engine, migrate, new_session
 from central.settings import Settings
@@ -22,17 +22,8 @@ from central.web.app import create_app
 from tests.web import library
 from tests.web.library import Facts
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SECRET = "test-secret-" + "x" * 40
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PC = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 
@@ -96,17 +87,6 @@ def live_server(app: FastAPI) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
