@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from central.models.base import UTCDateTime
@@ -9,6 +10,8 @@ from central.models.base import UTCDateTime
 
 class AuditEntry(SQLModel, table=True):
     """One action. `actor` is e.g. "staff:3", "patron:12", "node:van-1", "system:nightly"."""
+
+    __table_args__ = (sa.Index("ix_auditentry_object", "object_type", "object_id", "action"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)

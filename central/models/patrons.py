@@ -21,7 +21,7 @@ class Patron(SQLModel, table=True):
     card_number: str = Field(unique=True, max_length=16)
     name: str = Field(max_length=200)
     name_reading: str = Field(default="", max_length=200)
-    birth_date: date
+    birth_date: date = Field(index=True)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=32)
     email: str | None = Field(default=None, max_length=254)
