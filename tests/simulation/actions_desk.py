@@ -76,7 +76,7 @@ def desk_internet(world: World, session: Session) -> bool:
 def desk_lend(world: World, session: Session) -> bool:
     """Lend a copy on the main library's shelf, or hand a ready hold to its patron."""
     main = world.library.main_id
-    if world.rng.random() < 0.4:
+    if world.rng.random() < 0.25:
         hold = pick(
             world,
             session,
@@ -174,8 +174,8 @@ DESK_ACTIONS: dict[str, tuple[float, Callable[[World, Session], bool]]] = {
     "desk.register": (2, desk_register),
     "desk.internet": (1.5, desk_internet),
     "desk.lend": (5, desk_lend),
-    "desk.return": (5, desk_return),
-    "desk.receive": (2, desk_receive),
+    "desk.return": (3, desk_return),
+    "desk.receive": (3, desk_receive),
     "desk.renew": (1, desk_renew),
     "desk.block": (0.6, desk_block),
     "desk.hold": (2, desk_hold),

@@ -151,7 +151,7 @@ def van_move(world: World, van: Van) -> bool:
 
 VAN_ACTIONS: dict[str, tuple[float, Callable[[World, Van], bool]]] = {
     "van.lend": (14, van_lend),
-    "van.return": (12, van_return),
+    "van.return": (8, van_return),
     "van.renew": (4, van_renew),
     "van.register": (3, van_register),
     "van.internet": (2, van_apply),

@@ -36,7 +36,8 @@ def _random_van(world: World) -> str:
 
 
 def _sync(world: World) -> bool:
-    return sync_van(world, world.vans[_random_van(world)], pick_fault(world))
+    sync_van(world, world.vans[_random_van(world)], pick_fault(world))
+    return True  # done even when a fault stopped it: the next sync picks up from central's mark
 
 
 def _on_random_van(fault: Callable[..., bool]) -> Action:
@@ -87,6 +88,7 @@ def run_simulation(
             return run_simulation(seed, steps, Path(folder), steps_per_day, fault_boost)
     outcome = Outcome(seed, steps)
     with open_world(seed, root) as world:
+        world.fault_boost = fault_boost
         try:
             _steps(world, outcome, steps, steps_per_day, action_table(fault_boost))
             if not world.violations:
@@ -122,7 +124,7 @@ def _act(world: World, name: str, action: Action) -> None:
     if done:
         world.stats.done[name] += 1
     else:
-        world.stats.notes["nothing to do"] += 1
+        world.stats.notes[f"nothing to do: {name}"] += 1
 
 
 def _collect(world: World, outcome: Outcome) -> None:

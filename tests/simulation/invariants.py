@@ -32,6 +32,7 @@ HELD = "an operation not applied cleanly is held in a conflict of its kind (B5)"
 ACKED = "every operation a van marked sent is at central (B3)"
 ACCOUNTED = "every confirmed operation is applied exactly once or held in a conflict (B2, B3, SPEC 9)"
 ONE_LOAN = "no copy is on two open loans"
+LENT_ONCE = "no loan is recorded twice (the same copy lent at the same instant)"
 ON_LOAN = "a copy is on loan exactly when it has an open loan"
 PLACES = "hold places per title are 1..N over the open holds (R13)"
 CAUGHT = "a copy is caught or targeted by at most one open hold, in the matching state"
@@ -114,6 +115,8 @@ def acknowledged_at_central(world: World, van: Van) -> None:
 def loans_consistent(world: World) -> None:
     doubled = rows(world, "SELECT item_id FROM loan WHERE returned_at IS NULL GROUP BY item_id HAVING COUNT(*) > 1")
     world.check(ONE_LOAN, not doubled, f"items {doubled[:5]}")
+    twice = rows(world, "SELECT item_id, out_at FROM loan GROUP BY item_id, out_at HAVING COUNT(*) > 1")
+    world.check(LENT_ONCE, not twice, f"(item, out_at) {twice[:5]}")
     mismatched = rows(
         world,
         "SELECT i.barcode, i.status, COUNT(l.id) FROM item i LEFT JOIN loan l ON l.item_id = i.id"

@@ -22,9 +22,9 @@ from central.sync.devices import allocate_card_block, register_node
 from sync_protocol.policy import CirculationPolicy
 
 VANS = ("BM1", "BM2", "BM3")
-TITLES = 24
-COPIES_PER_VAN = 12
-MAIN_COPIES = 16
+TITLES = 30
+COPIES_PER_VAN = 20
+MAIN_COPIES = 24
 FIRST_PATRONS = 40
 FIRST_CARD = 10000001
 FIRST_DESK_CARD = 50000001

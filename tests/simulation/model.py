@@ -102,9 +102,12 @@ class Credentials:
         self.issues.setdefault(card, []).append(issue)
 
     def current(self, card: str) -> Issue | None:
-        """The issue that must work now: the latest by `at` (an earlier one arriving late loses)."""
+        """The issue that must work now: the latest by `at`; of two at the same instant (a van's
+        operations taken in by one sync) the one learnt last, i.e. the later operation."""
         issues = self.issues.get(card)
-        return max(issues, key=lambda i: i.at) if issues else None
+        if not issues:
+            return None
+        return issues[max(range(len(issues)), key=lambda n: (issues[n].at, n))]
 
     def superseded(self, card: str) -> list[str]:
         """Passwords the patron held before the current one (R7: they must fail)."""

@@ -57,7 +57,7 @@ GAP_REFUSED = "a batch that arrives before its predecessor is refused with the e
 
 def pick_fault(world: World) -> str:
     names = ["clean", *ADAPTER_FAULTS, *SIMULATION_FAULTS]
-    weights = [CLEAN_WEIGHT, *(w for w, *_ in ADAPTER_FAULTS.values()), *SIMULATION_FAULTS.values()]
+    weights = [CLEAN_WEIGHT / world.fault_boost, *(w for w, *_ in ADAPTER_FAULTS.values()), *SIMULATION_FAULTS.values()]
     return world.rng.choices(names, weights)[0]
 
 

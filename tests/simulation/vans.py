@@ -22,7 +22,7 @@ from tests.simulation.seams import VanClock
 
 CENTRAL_URL = "http://central.sim"
 # Small batches, so one sync sends several and faults can fall between them.
-BATCH_BYTES = 2500
+BATCH_BYTES = 1500
 
 
 def node_settings(folder: Path) -> NodeSettings:

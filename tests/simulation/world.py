@@ -80,6 +80,8 @@ class World:
     loopback_url: str
     mailroom: Mailroom
     loopback_share: float
+    # Raises the share of faulty syncs and of the rarer faults (the short mode meets every fault).
+    fault_boost: float = 1.0
     vans: dict[str, Van] = field(default_factory=dict)
     ledger: OpLedger = field(default_factory=OpLedger)
     credentials: Credentials = field(default_factory=Credentials)
