@@ -37,7 +37,7 @@ def run() -> Iterator[Figure]:
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-bootstrap-", dir=scratch) as folder:
         base = Path(folder)
-        library = build_library(base / "central.db", patrons=PATRONS, copies=COPIES)
+        library = build_library(f"sqlite:///{base / 'central.db'}", patrons=PATRONS, copies=COPIES)
         settings = Settings(database_url=f"sqlite:///{base / 'central.db'}", data_dir=base)
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

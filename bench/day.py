@@ -10,7 +10,6 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, insert
 from sqlmodel import select
@@ -41,9 +40,9 @@ class Library:
     key: bytes
 
 
-def build_library(path: Path, patrons: int = PATRONS, copies: int = COPIES) -> Library:
+def build_library(database_url: str, patrons: int = PATRONS, copies: int = COPIES) -> Library:
     """A fresh central database with `patrons` patrons, `copies` copies on the van, and an enrolled node."""
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(database_url)
     migrate(engine)
     key = new_private_key()
     with new_session(engine) as session:

@@ -6,12 +6,14 @@ Figures (one run, same machine, same data):
 - `ingest_http_ops_per_s`: the same day sent by a node over HTTP (Uvicorn on loopback, signed
   requests, gzip bodies), measured from the node's side.
 - `ingest_ceiling_ops_per_s`: a raw `executemany` of the same operation rows into a table of the
-  same shape, one transaction per batch: what the disk and SQLite allow before any logic.
+  same shape, one transaction per batch: what the disk and the database allow before any logic.
 - `wire_bytes_per_op`: compressed bytes on the wire per operation.
-Run: `scripts/bench ingest` (CENTRAL_DATABASE_URL is ignored: the figures here are SQLite's).
+Run: `scripts/bench ingest` (SQLite files under var/), or with
+`CENTRAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test scripts/bench ingest` on
+scratch databases created beside the named one (and dropped). Names carry the database: e.g.
+`ingest_ops_per_s[sqlite]`.
 """
 
-import sqlite3
 import tempfile
 import threading
 import time
@@ -19,14 +21,16 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 import uvicorn
 from sqlalchemy import func
 from sqlmodel import select
 
+from bench.databases import scratch_database, target
 from bench.day import DAY, NODE, Library, build_library, operations
 from bench.figures import Figure
 from bookmobile.sync.transport import CentralLink
-from central.db import new_session
+from central.db import make_engine, new_session
 from central.models import SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.settings import Settings
@@ -61,9 +65,9 @@ def in_process(library: Library, batches: list[Batch]) -> float:
     return time.perf_counter() - started
 
 
-def over_http(library: Library, batches: list[Batch], database: Path) -> float:
+def over_http(library: Library, batches: list[Batch], database_url: str, folder: Path) -> float:
     """Seconds for a node to send every batch to central served by Uvicorn on loopback."""
-    settings = Settings(database_url=f"sqlite:///{database}", data_dir=database.parent)
+    settings = Settings(database_url=database_url, data_dir=folder)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -83,48 +87,50 @@ def over_http(library: Library, batches: list[Batch], database: Path) -> float:
         thread.join(timeout=30)
 
 
-def ceiling(batches: list[Batch], path: Path) -> float:
-    """Seconds to write the same operation rows with a bare executemany (same pragmas, same commits)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute(
-        "CREATE TABLE op (id INTEGER PRIMARY KEY, op_id TEXT UNIQUE, node_id INT, epoch INT, seq INT, sha256 TEXT,"
-        " type TEXT, body TEXT, wall_time TEXT, effective_at TEXT, outcome TEXT, code TEXT, batch_id INT,"
-        " received_at TEXT, UNIQUE (node_id, epoch, seq))"
-    )
+_CEILING = sa.Table(
+    "ceiling_operation",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("op_id", sa.String(36), unique=True),
+    sa.Column("node_id", sa.Integer),
+    sa.Column("epoch", sa.Integer),
+    sa.Column("seq", sa.Integer),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("type", sa.String(32)),
+    sa.Column("body", sa.Text),
+    sa.Column("wall_time", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.String(16)),
+    sa.UniqueConstraint("node_id", "epoch", "seq"),
+)
+
+
+def ceiling(batches: list[Batch], database_url: str) -> float:
+    """Seconds to write the same operation rows with a bare executemany: same database, same commits."""
+    engine = make_engine(database_url)
+    _CEILING.create(engine)
     rows = [
         [
-            (
-                op.op_id,
-                1,
-                op.epoch,
-                op.seq,
-                op.sha256(),
-                op.type.value,
-                op.canonical_bytes().decode(),
-                op.wall_time.isoformat(),
-                op.wall_time.isoformat(),
-                "applied",
-                "",
-                1,
-                EVENING.isoformat(),
-            )
+            {
+                "op_id": op.op_id,
+                "node_id": 1,
+                "epoch": op.epoch,
+                "seq": op.seq,
+                "sha256": op.sha256(),
+                "type": op.type.value,
+                "body": op.canonical_bytes().decode(),
+                "wall_time": op.wall_time,
+                "outcome": "applied",
+            }
             for op in batch.operations
         ]
         for batch in batches
     ]
     started = time.perf_counter()
     for run in rows:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(
-            "INSERT INTO op (op_id, node_id, epoch, seq, sha256, type, body, wall_time, effective_at, outcome,"
-            " code, batch_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            run,
-        )
-        conn.execute("COMMIT")
+        with engine.begin() as conn:
+            conn.execute(_CEILING.insert(), run)
     elapsed = time.perf_counter() - started
-    conn.close()
+    engine.dispose()
     return elapsed
 
 
@@ -135,17 +141,21 @@ def run() -> Iterator[Figure]:
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=scratch) as folder:
         base = Path(folder)
-        library = build_library(base / "in_process.db")
-        seconds = in_process(library, batches)
-        assert _applied(library) == OPERATIONS
-        library.engine.dispose()
-        remote = build_library(base / "http" / "central.db")
-        http_seconds = over_http(remote, batches, base / "http" / "central.db")
-        assert _applied(remote) == OPERATIONS
-        remote.engine.dispose()
-        raw = ceiling(batches, base / "ceiling.db")
+        with scratch_database(base, "in_process") as url:
+            library = build_library(url)
+            seconds = in_process(library, batches)
+            assert _applied(library) == OPERATIONS
+            library.engine.dispose()
+        with scratch_database(base, "http") as url:
+            remote = build_library(url)
+            http_seconds = over_http(remote, batches, url, base)
+            assert _applied(remote) == OPERATIONS
+            remote.engine.dispose()
+        with scratch_database(base, "ceiling") as url:
+            raw = ceiling(batches, url)
     wire = sum(len(batch.encode()) for batch in batches)
-    yield Figure("ingest_ops_per_s", round(OPERATIONS / seconds), "ops/s", goal=">= 20000")
-    yield Figure("ingest_http_ops_per_s", round(OPERATIONS / http_seconds), "ops/s", goal=">= 10000")
-    yield Figure("ingest_ceiling_ops_per_s", round(OPERATIONS / raw), "ops/s")
+    database = target()
+    yield Figure(f"ingest_ops_per_s[{database}]", round(OPERATIONS / seconds), "ops/s", goal=">= 20000")
+    yield Figure(f"ingest_http_ops_per_s[{database}]", round(OPERATIONS / http_seconds), "ops/s", goal=">= 10000")
+    yield Figure(f"ingest_ceiling_ops_per_s[{database}]", round(OPERATIONS / raw), "ops/s")
     yield Figure("wire_bytes_per_op", round(wire / OPERATIONS, 1), "bytes", goal="<= 80")
