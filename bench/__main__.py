@@ -7,13 +7,14 @@ from pathlib import Path
 
 import bench
 
-_NOT_BENCHMARKS = {"figures"}
+# Modules of this package that support the benchmarks rather than being one.
+_HELPERS = {"__main__", "databases", "day", "figures"}
 
 
 def available() -> list[str]:
     """Every benchmark module in this package, by name."""
     folder = Path(bench.__file__).parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name not in _NOT_BENCHMARKS)
+    return sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name not in _HELPERS)
 
 
 def main(names: list[str]) -> int:
