@@ -32,7 +32,7 @@ HELD = "an operation not applied cleanly is held in a conflict of its kind (B5)"
 ACKED = "every operation a van marked sent is at central (B3)"
 ACCOUNTED = "every confirmed operation is applied exactly once or held in a conflict (B2, B3, SPEC 9)"
 ONE_LOAN = "no copy is on two open loans"
-LENT_ONCE = "no loan is recorded twice (the same copy lent at the same instant)"
+LENT_ONCE = "no lend is applied twice: a copy's loans at one instant never outnumber the lends placed there"
 ON_LOAN = "a copy is on loan exactly when it has an open loan"
 PLACES = "hold places per title are 1..N over the open holds (R13)"
 CAUGHT = "a copy is caught or targeted by at most one open hold, in the matching state"
@@ -115,14 +115,37 @@ def acknowledged_at_central(world: World, van: Van) -> None:
 def loans_consistent(world: World) -> None:
     doubled = rows(world, "SELECT item_id FROM loan WHERE returned_at IS NULL GROUP BY item_id HAVING COUNT(*) > 1")
     world.check(ONE_LOAN, not doubled, f"items {doubled[:5]}")
-    twice = rows(world, "SELECT item_id, out_at FROM loan GROUP BY item_id, out_at HAVING COUNT(*) > 1")
-    world.check(LENT_ONCE, not twice, f"(item, out_at) {twice[:5]}")
+    world.check_each(LENT_ONCE, _lent_twice(world))
     mismatched = rows(
         world,
         "SELECT i.barcode, i.status, COUNT(l.id) FROM item i LEFT JOIN loan l ON l.item_id = i.id"
         " AND l.returned_at IS NULL GROUP BY i.id HAVING (i.status = 'on_loan') != (COUNT(l.id) = 1)",
     )
     world.check(ON_LOAN, not mismatched, f"(barcode, status, open loans) {mismatched[:5]}")
+
+
+def _lent_twice(world: World) -> list[str]:
+    """Loans of one copy at one instant beyond the van lends central placed at that instant.
+
+    Several loans at one instant are legitimate when central clamped a van's operations with a
+    wrong clock to the same moment (`clock_skew`); more loans than operations there are not.
+    """
+    found = []
+    for barcode, out_at, loans in rows(
+        world,
+        "SELECT i.barcode, l.out_at, COUNT(*) FROM loan l JOIN item i ON i.id = l.item_id"
+        " GROUP BY l.item_id, l.out_at HAVING COUNT(*) > 1",
+    ):
+        ((placed,),) = rows(
+            world,
+            "SELECT COUNT(*) FROM sync_operation WHERE outcome = 'applied' AND type IN ('lend', 'hand_over_hold')"
+            " AND effective_at = :at AND body LIKE :barcode",
+            at=out_at,
+            barcode=f'%"barcode":"{barcode}"%',
+        )
+        if loans > placed:
+            found.append(f"{barcode}: {loans} loans at {out_at}, {placed} lends placed there")
+    return found
 
 
 def holds_consistent(world: World) -> None:

@@ -7,7 +7,10 @@ The long mode is `scripts/soak` (docs/reliability.md).
 from collections import Counter
 from pathlib import Path
 
-from tests.simulation.driver import run_simulation
+import pytest
+
+from tests.simulation import soak
+from tests.simulation.driver import Outcome, run_simulation
 from tests.simulation.faults import RESTORE_STOPPED
 from tests.simulation.invariants import ACCOUNTED, FORGOTTEN, SENT_ONCE, VIEWS
 from tests.simulation.syncing import ADAPTER_FAULTS, SIMULATION_FAULTS
@@ -31,3 +34,20 @@ def test_a_simulated_month_keeps_every_invariant_under_faults(tmp_path: Path) ->
     assert faults["SMTP down for a night"] > 0
     for invariant in (ACCOUNTED, FORGOTTEN, SENT_ONCE, VIEWS, RESTORE_STOPPED):
         assert checks[invariant] > 0, f"never checked: {invariant}"
+
+
+def test_soak_exits_1_and_prints_the_command_that_repeats_a_broken_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The invariant breaks at step 40 of seed 9 (injected): the soak stops there, with the command."""
+
+    def broken_from_step_40(seed: int, steps: int, **_: object) -> Outcome:
+        outcome = Outcome(seed, steps, steps_run=min(steps, 40))
+        outcome.violations = [f"step 40: {ACCOUNTED}: injected"] if steps >= 40 else []
+        return outcome
+
+    monkeypatch.setattr(soak, "run_simulation", broken_from_step_40)
+    assert soak.main(["--seed", "9", "--steps", "500", "--shrink"]) == 1
+    printed = capsys.readouterr().out
+    assert "seed 9" in printed and "injected" in printed
+    assert "scripts/soak --seed 9 --steps 40" in printed

@@ -1,12 +1,12 @@
 """A van's laptop in the simulation: its node database across kills, backups, restores and rebuilds.
 
 Each database the van ever used lives in its own folder (`db1`, `db2`, ...): a restore copies the
-backup into a new folder and a rebuild (`bookmobile init --epoch N`) starts an empty one, so the
-databases a van left behind stay on disk for the end-of-run accounting.
+backup into a new folder and a rebuild (`bookmobile init --epoch N`) starts an empty one, so a
+database the van left behind stays on disk as it was (to look into after a failed run).
 """
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -32,16 +32,6 @@ def node_settings(folder: Path) -> NodeSettings:
 
 
 @dataclass
-class Retired:
-    """A database the van stopped using, and why (its pending operations are accounted for at the end)."""
-
-    folder: Path
-    node_id: str
-    epoch: int
-    reason: str
-
-
-@dataclass
 class Van:
     """One van: its code, its node's current database, its clock, its stop, its last backup."""
 
@@ -55,7 +45,6 @@ class Van:
     captured: int = 0
     restored: bool = False
     backup: Path | None = None
-    retired: list[Retired] = field(default_factory=list)
 
     @property
     def folder(self) -> Path:
@@ -95,7 +84,6 @@ class Van:
         """The laptop's disk is replaced and the last backup put back (SPEC 9)."""
         assert self.backup is not None
         self.node.close()
-        self.retired.append(Retired(self.folder, self.node_id, self.epoch, "replaced by a restore"))
         self.generation += 1
         shutil.copytree(self.backup, self.folder)
         self.node = open_node(node_settings(self.folder), self.clock)
@@ -106,7 +94,6 @@ class Van:
     def rebuild(self, epoch: int, code: str, http: requests.Session) -> None:
         """`bookmobile init --epoch N` on an empty database, enrolment with the admin's code, first pull."""
         self.node.close()
-        self.retired.append(Retired(self.folder, self.node_id, self.epoch, "rebuilt in a new epoch"))
         self.generation += 1
         self.node = start_node(self.folder, self.node_id, self.clock, code, http, epoch=epoch)
         self.captured = 0
