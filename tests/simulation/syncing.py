@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 
 import requests
-from sqlmodel import select
+from sqlmodel import func, select
 
 from bookmobile.store import outbox
 from bookmobile.store.connection import reading
@@ -56,6 +56,7 @@ GAP_REFUSED = "a batch that arrives before its predecessor is refused with the e
 
 
 def pick_fault(world: World) -> str:
+    """The fault of the next sync ("clean" for none)."""
     names = ["clean", *ADAPTER_FAULTS, *SIMULATION_FAULTS]
     weights = [CLEAN_WEIGHT / world.fault_boost, *(w for w, *_ in ADAPTER_FAULTS.values()), *SIMULATION_FAULTS.values()]
     return world.rng.choices(names, weights)[0]
@@ -75,8 +76,8 @@ def sync_van(world: World, van: Van, fault: str = "clean") -> bool:
     finally:
         van.capture(world.ledger)
         learn_applied(world)
-    if isinstance(layer, FaultLayer) and layer.times < ADAPTER_FAULTS.get(fault, (0, "", None, 0))[3]:
-        world.stats.faults[fault] += 1
+    if fault in ADAPTER_FAULTS and isinstance(layer, FaultLayer) and layer.times < ADAPTER_FAULTS[fault][3]:
+        world.stats.faults[fault] += 1  # counted only when the fault met its request
     if completed:
         after()
         if van.pending() == 0:
@@ -151,7 +152,7 @@ def _second_batch_first(world: World, van: Van) -> None:
 
 def _operation_count(world: World) -> int:
     with new_session(world.engine) as session:
-        return len(session.exec(select(SyncOperation.id)).all())
+        return int(session.exec(select(func.count()).select_from(SyncOperation)).one())
 
 
 def refused_sync(world: World, van: Van) -> SyncFailed | None:
