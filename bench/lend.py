@@ -3,9 +3,12 @@
 Measures `bookmobile.desk.lending.lend` end to end as staff wait for it: normalising the scans,
 reading the local view, appending to the outbox and committing with `synchronous=FULL` in WAL
 mode (the WAL is fsynced before the call returns). The database lives in a temporary folder on
-the project's disk (under var/). Run: `scripts/bench lend` (or `.venv/bin/python -m bench lend`).
+the project's disk (under var/). `lend_fsync_ceiling_p50_ms` times a bare 4 KiB append plus
+fdatasync in the same folder: the floor any durable commit on this disk stands on.
+Run: `scripts/bench lend` (or `.venv/bin/python -m bench lend`).
 """
 
+import os
 import random
 import tempfile
 import time
@@ -78,5 +81,19 @@ def run() -> Iterator[Figure]:
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 if index >= WARM_UP:
                     samples.append(elapsed_ms)
+            fsyncs = _fsync_samples(Path(folder) / "ceiling.bin")
     yield Figure("lend_p50_ms", round(percentile(samples, 0.50), 3), "ms")
     yield Figure("lend_p99_ms", round(percentile(samples, 0.99), 3), "ms", goal="<= 10")
+    yield Figure("lend_fsync_ceiling_p50_ms", round(percentile(fsyncs, 0.50), 3), "ms")
+
+
+def _fsync_samples(path: Path, count: int = 500) -> list[float]:
+    """The physical ceiling of a durable commit here: append one page and fdatasync it, timed."""
+    samples = []
+    with open(path, "ab", buffering=0) as file:
+        for _ in range(count):
+            started = time.perf_counter()
+            file.write(b"\0" * 4096)
+            os.fdatasync(file.fileno())
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
