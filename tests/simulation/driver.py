@@ -45,8 +45,9 @@ def _on_random_van(fault: Callable[..., bool]) -> Action:
 
 
 def action_table(fault_boost: float = 1.0) -> dict[str, tuple[float, Action]]:
-    """Every action the driver may pick, with its weight; `fault_boost` multiplies the faults' weights
-    (the short mode raises it, so a few hundred steps still meet every fault)."""
+    """Every action the driver may pick, with its weight. `fault_boost` multiplies the rarer faults'
+    weights (and `World.fault_boost` the share of faulty syncs): the short mode raises both, so a few
+    hundred steps still meet every fault."""
     table: dict[str, tuple[float, Action]] = {}
     for name, (weight, _) in VAN_ACTIONS.items():
         table[name] = (weight, lambda world, n=name: act_on_van(world, n))
