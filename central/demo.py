@@ -105,19 +105,19 @@ def _copies(ctx: ServiceContext, rng: random.Random, main: Location, van: Locati
 def _patrons(ctx: ServiceContext, fake: Faker, count: int) -> list[Patron]:
     people = []
     for n in range(count):
+        # The first is the walkthrough's patron: an adult (R1) with an address for notices (R10).
+        walkthrough = n == 0
         form = Registration(
             card_number=f"{10000001 + n}",
             name=fake.name(),
             name_reading=fake.kana_name(),
-            birth_date=fake.date_of_birth(minimum_age=6, maximum_age=85),
+            birth_date=date(1985, 7, 7) if walkthrough else fake.date_of_birth(minimum_age=6, maximum_age=85),
             address=fake.address(),
             phone=fake.phone_number(),
-            email=fake.email() if n % 3 else None,
+            email="hanako@example.jp" if walkthrough else (fake.email() if n % 3 else None),
         )
         people.append(register_patron(ctx, form))
     walkthrough = people[0]
-    walkthrough.birth_date = date(1985, 7, 7)
-    walkthrough.email = "hanako@example.jp"
     issued = apply_internet_service(ctx, walkthrough, "driving_licence")
     assert issued.temporary_password is not None
     change_password(ctx, walkthrough, issued.temporary_password, DEMO_PASSWORD)

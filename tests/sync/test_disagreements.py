@@ -11,7 +11,6 @@ from central.models import (
     Bib,
     Conflict,
     ConflictStatus,
-    Hold,
     HoldStatus,
     Item,
     ItemStatus,
@@ -330,5 +329,3 @@ def test_r5_a_van_registration_with_an_application_works_from_the_day_after_cent
     with pytest.raises(RuleRefused):
         authenticate(ctx(now=received), "80000002", "sakura88")
     assert authenticate(ctx(now=received + timedelta(days=1)), "80000002", "sakura88").card_number == "80000002"
-    with transaction(ctx().session):
-        assert ctx().session.exec(select(Hold)).all() == []
