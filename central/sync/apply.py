@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from central.errors import CentralError
-from central.models import AuditEntry, Hold, Item, Patron, PatronStatus
+from central.models import AuditEntry, Hold, InternetAccount, Item, Location, LocationKind, Patron, PatronStatus
 from central.services import accounts
 from central.services.circulation import open_loan_of
 from central.services.context import ServiceContext, transaction
@@ -31,6 +31,7 @@ from sync_protocol import operations as ops
 from sync_protocol.activation import Channel
 from sync_protocol.batch import Outcome
 from sync_protocol.normalize import fold_for_search
+from sync_protocol.timezone import TOKYO
 
 
 class Held(Exception):
@@ -132,9 +133,12 @@ def _same_person(ctx: ServiceContext, p: ops.RegisterPatron) -> list[Patron]:
 
 
 def _apply_account(oc: OperationContext, p: ops.ApplyInternetService) -> Applied:
+    """R7: an application for a patron who already has an account is a re-issue, unless central's
+    password is newer than the van's operation (SPEC 11: the later one wins)."""
     ctx = oc.ctx
     patron = _patron(ctx, p.card_number)
-    if accounts.account_of(ctx, patron) is None:
+    account = accounts.account_of(ctx, patron)
+    if account is None:
         accounts.apply_internet_service(
             ctx,
             patron,
@@ -144,6 +148,9 @@ def _apply_account(oc: OperationContext, p: ops.ApplyInternetService) -> Applied
             taken_in_at=oc.received_at,
         )
         return Applied()
+    newer = _newer_password(ctx, account)
+    if newer is not None:
+        return Applied([newer.disagreement("password_set_later", "インターネットサービス申込み", patron)])
     accounts.reissue_password(
         ctx, patron, p.id_document_kind, Channel.BOOKMOBILE, password_hash=p.password_hash, taken_in_at=oc.received_at
     )
@@ -159,26 +166,65 @@ def _apply_account(oc: OperationContext, p: ops.ApplyInternetService) -> Applied
 
 
 def _reissue(oc: OperationContext, p: ops.ReissuePassword) -> Applied:
-    """SPEC 11: a password changed online after the van's re-issue is newer and stays."""
+    """SPEC 11, R7: a password central set after the van's re-issue (online, at the desk, on
+    another van) is newer and stays."""
     ctx = oc.ctx
     patron = _patron(ctx, p.card_number)
     account = accounts.account_of(ctx, patron)
-    changed = account.password_changed_at if account else None
-    if account is not None and changed is not None and changed > ctx.now:
-        return Applied(
-            [
-                Disagreement(
-                    "password_changed_online",
-                    f"移動図書館でのパスワード再発行({patron.card_number})の後に、利用者がウェブでパスワードを変更していました。",
-                    "新しい方(ウェブで変更したパスワード)を有効とし、再発行は反映しませんでした。",
-                    {"password_changed_at": changed},
-                )
-            ]
-        )
+    newer = _newer_password(ctx, account) if account is not None else None
+    if newer is not None:
+        kind = "password_changed_online" if newer.online else "password_set_later"
+        return Applied([newer.disagreement(kind, "パスワード再発行", patron)])
     accounts.reissue_password(
         ctx, patron, p.id_document_kind, Channel.BOOKMOBILE, password_hash=p.password_hash, taken_in_at=oc.received_at
     )
     return Applied()
+
+
+@dataclass(frozen=True)
+class _NewerPassword:
+    """Central's current password, set after the van's operation: when, and how (in Japanese)."""
+
+    at: datetime
+    online: bool
+    event: str  # what happened, as the end of a sentence
+    kept: str  # the password that stays, as a noun
+
+    def disagreement(self, kind: str, operation: str, patron: Patron) -> Disagreement:
+        when = f"{self.at.astimezone(TOKYO):%Y-%m-%d %H:%M}"
+        return Disagreement(
+            kind,
+            f"移動図書館での{operation}({patron.card_number})の後、{when}に{self.event}。",
+            f"新しい方({self.kept})を有効とし、移動図書館で発行した仮パスワードは反映しませんでした。",
+            {"password_set_at": self.at, "password_set_by": self.kept},
+        )
+
+
+def _newer_password(ctx: ServiceContext, account: InternetAccount) -> _NewerPassword | None:
+    """SPEC 11: central's password when it was set after the van's operation (`ctx.now`), else None.
+
+    The current hash was set by the later of the last issue (an application or re-issue, at the
+    desk or from a van: `issued_at`) and the patron's last online change (`password_changed_at`).
+    """
+    at, online = account.issued_at, False
+    if account.password_changed_at is not None and account.password_changed_at >= at:
+        at, online = account.password_changed_at, True
+    if at <= ctx.now:
+        return None
+    if online:
+        return _NewerPassword(at, True, "利用者がウェブでパスワードを変更していました", "ウェブで変更したパスワード")
+    where = _issued_where(ctx, account.issued_location_id)
+    return _NewerPassword(at, False, f"{where}でパスワードを発行していました", f"{where}で発行したパスワード")
+
+
+def _issued_where(ctx: ServiceContext, location_id: int) -> str:
+    """Where a password was issued in person: the main library's desk, or a bookmobile (or its stop)."""
+    location = ctx.session.get(Location, location_id)
+    if location is None or location.kind == LocationKind.MAIN:
+        return "本館の窓口"
+    if location.kind == LocationKind.STOP:
+        return f"移動図書館のステーション「{location.name}」"
+    return f"「{location.name}」"
 
 
 def _change_email(oc: OperationContext, p: ops.ChangeEmail) -> Applied:

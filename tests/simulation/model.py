@@ -102,8 +102,9 @@ class Credentials:
         self.issues.setdefault(card, []).append(issue)
 
     def current(self, card: str) -> Issue | None:
-        """The issue that must work now: the latest by `at`; of two at the same instant (a van's
-        operations taken in by one sync) the one learnt last, i.e. the later operation."""
+        """The issue that must work now: the latest by `at` (SPEC 11: the later one wins); of two at
+        the same instant (a van's operations placed at one instant, SPEC 8) the one learnt last:
+        central keeps its own password only when it is strictly newer than the van's operation."""
         issues = self.issues.get(card)
         if not issues:
             return None

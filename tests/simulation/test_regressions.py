@@ -5,7 +5,7 @@ The seeds that first showed them are named in each test; `scripts/soak --seed S 
 those figures ran into them before the fix (the runs diverge since, as the fixes change them).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,12 @@ from central.services import accounts
 from central.services.lookup import patron_by_card
 from central.services.patrons import Registration, register_patron
 from sync_protocol.operations import IdDocumentKind
+from tests.simulation.actions_desk import issued_at_desk
+from tests.simulation.actions_van import _note_password
 from tests.simulation.driver import run_simulation
+from tests.simulation.ending import every_password
 from tests.simulation.syncing import refused_sync, sync_van
+from tests.simulation.van_passwords import KEPT_NOTE
 from tests.simulation.world import World, open_world
 
 
@@ -49,6 +53,26 @@ def test_r4_a_desk_reissue_works_the_same_day_after_a_van_application_taken_in_t
         assert issued.temporary_password is not None
         signed_in = accounts.authenticate(world.ctx(session), "20260001", issued.temporary_password)
     assert signed_in.card_number == "20260001"
+
+
+def test_spec11_r7_a_desk_application_after_the_van_one_keeps_the_desk_password(world: World) -> None:
+    """Seed 1 (937 steps): the van's application, older than the desk's that day, replaced its password."""
+    _adult(world, "20260002")
+    van = world.vans["BM1"]
+    sync_van(world, van)  # the van's roster learns the new card, without an account
+    _note_password(world, van, van_apply(van.node, "20260002", IdDocumentKind.DRIVING_LICENCE))
+    world.clock.advance(timedelta(hours=2))
+    with new_session(world.engine) as session:
+        desk = accounts.apply_internet_service(world.ctx(session), patron_by_card(session, "20260002"), "passport")
+        issued_at_desk(world, "20260002", desk)
+    sync_van(world, van)  # central takes the van's older application in
+    every_password(world)
+    assert world.violations == [] and world.stats.notes[KEPT_NOTE] == 1
+    with new_session(world.engine) as session:
+        assert desk.temporary_password is not None
+        assert accounts.authenticate(world.ctx(session), "20260002", desk.temporary_password)
+        (conflict,) = session.exec(select(Conflict).where(Conflict.kind == "password_set_later")).all()
+    assert "本館の窓口" in conflict.summary
 
 
 def test_b2_work_done_on_a_laptop_restored_from_an_old_backup_is_held_in_a_conflict(world: World) -> None:

@@ -1,7 +1,8 @@
 """One test per way a van and central disagree (SPEC 1-12): the outcome, and the conflict row where one is due."""
 
+import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -15,19 +16,28 @@ from central.models import (
     Item,
     ItemStatus,
     Loan,
+    Location,
     NodeStatus,
     Patron,
     SyncNode,
 )
-from central.services.accounts import apply_internet_service, authenticate, change_email, change_password
+from central.services.accounts import (
+    apply_internet_service,
+    authenticate,
+    change_email,
+    change_password,
+    reissue_password,
+)
 from central.services.circulation import lend, return_item
 from central.services.context import ServiceContext, transaction
 from central.services.holds import place_hold
 from central.services.patrons import add_block
+from central.sync.devices import enrol, register_node
 from central.sync.errors import NodeQuarantined, SequenceGap
 from sync_protocol import operations as ops
 from sync_protocol.batch import Outcome
 from sync_protocol.passwords import hash_password
+from sync_protocol.signing import new_private_key, public_key_of
 from tests.sync.conftest import NOW, VanOutbox, reload
 
 Ctx = Callable[..., ServiceContext]
@@ -300,6 +310,99 @@ def test_spec11_r7_a_van_reissue_after_the_online_change_replaces_the_password(
     assert authenticate(later, patron.card_number, "vanpass8").id == patron.id
     with pytest.raises(AuthenticationFailed):
         authenticate(later, patron.card_number, "Online-pass-1")
+
+
+def van_reissue(van: VanOutbox, patron: Patron, password: str, at: datetime = NOW) -> ops.Operation:
+    return van.op(ops.ReissuePassword(patron.card_number, ops.IdDocumentKind.PASSPORT, hash_password(password)), at=at)
+
+
+def van_application(van: VanOutbox, patron: Patron, password: str, at: datetime = NOW) -> ops.Operation:
+    kind = ops.IdDocumentKind.HEALTH_INSURANCE
+    return van.op(ops.ApplyInternetService(patron.card_number, kind, hash_password(password)), at=at)
+
+
+def only_this_password_works(ctx: Ctx, patron: Patron, works: str, refused: str) -> None:
+    later = ctx(now=NOW + timedelta(days=2))
+    assert authenticate(later, patron.card_number, works).id == patron.id
+    with pytest.raises(AuthenticationFailed):
+        authenticate(later, patron.card_number, refused)
+
+
+def test_spec11_r7_a_desk_reissue_later_the_same_day_stays_over_the_van_reissue(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron
+) -> None:
+    patron = make_patron()
+    apply_internet_service(ctx(now=NOW - timedelta(days=3)), patron, "driving_licence")
+    offline = van_reissue(van, patron, "vanpass8")  # 10:00 on the van, not synced yet
+    desk = reissue_password(ctx(now=NOW + timedelta(hours=2)), patron, "passport").temporary_password
+    assert desk
+    receipt = van.send(offline)  # that evening
+    assert receipt.operations[0].outcome == Outcome.APPLIED
+    only_this_password_works(ctx, patron, desk, "vanpass8")
+    (conflict,) = conflicts(session, "password_set_later")
+    assert conflict.status == ConflictStatus.AUTO
+    assert "本館の窓口" in conflict.summary and "12:00" in conflict.summary
+    facts = json.loads(conflict.central_facts)
+    assert facts == {
+        "password_set_at": "2026-06-10 03:00:00+00:00",
+        "password_set_by": "本館の窓口で発行したパスワード",
+    }
+
+
+def test_spec11_r7_a_desk_application_later_the_same_day_stays_over_the_van_application(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron
+) -> None:
+    patron = make_patron()
+    offline = van_application(van, patron, "vanpass8")
+    desk = apply_internet_service(ctx(now=NOW + timedelta(hours=2)), patron, "passport").temporary_password
+    assert desk
+    van.send(offline)
+    only_this_password_works(ctx, patron, desk, "vanpass8")
+    (conflict,) = conflicts(session, "password_set_later")
+    assert conflict.status == ConflictStatus.AUTO and "本館の窓口" in conflict.default_action
+    assert conflicts(session, "account_exists") == []
+
+
+def test_spec11_r7_a_password_changed_online_after_the_van_application_stays(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron
+) -> None:
+    patron = make_patron()
+    temporary = apply_internet_service(ctx(now=NOW - timedelta(days=3)), patron, "driving_licence").temporary_password
+    offline = van_application(van, patron, "vanpass8")
+    change_password(ctx(now=NOW + timedelta(hours=1)), patron, temporary or "", "Online-pass-1")
+    van.send(offline)
+    only_this_password_works(ctx, patron, "Online-pass-1", "vanpass8")
+    (conflict,) = conflicts(session, "password_set_later")
+    assert "ウェブ" in conflict.summary and conflict.status == ConflictStatus.AUTO
+
+
+def test_spec11_r7_a_reissue_on_another_van_later_stays_over_an_older_van_reissue(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron, locations: dict[str, Location]
+) -> None:
+    patron = make_patron()
+    apply_internet_service(ctx(now=NOW - timedelta(days=3)), patron, "driving_licence")
+    admin = ctx(now=NOW - timedelta(days=1), actor="staff:admin")
+    other = VanOutbox(
+        enrol(admin, "BM1-B", register_node(admin, "BM1-B", locations["van"]).code, public_key_of(new_private_key())),
+        ctx,
+    )
+    offline = van_reissue(van, patron, "vanpass8")
+    other.send(van_reissue(other, patron, "other-van9", at=NOW + timedelta(hours=3)), received=NOW + timedelta(hours=5))
+    van.send(offline)
+    only_this_password_works(ctx, patron, "other-van9", "vanpass8")
+    (conflict,) = conflicts(session, "password_set_later")
+    assert "大山公民館" in conflict.summary
+
+
+def test_spec11_r7_a_van_application_newer_than_the_existing_password_is_treated_as_a_reissue(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron
+) -> None:
+    patron = make_patron()
+    old = apply_internet_service(ctx(now=NOW - timedelta(days=3)), patron, "driving_licence").temporary_password
+    van.send(van_application(van, patron, "vanpass8"))
+    only_this_password_works(ctx, patron, "vanpass8", old or "")
+    assert conflicts(session, "account_exists")[0].status == ConflictStatus.AUTO
+    assert conflicts(session, "password_set_later") == []
 
 
 def test_spec12_a_copy_returned_on_the_van_that_a_hold_waits_for_is_routed_to_the_hold(
