@@ -2,7 +2,9 @@
 redirect back with the message) everywhere else.
 
 Every failure is first reduced to a `Problem` (status, stable code, Japanese and English text), so
-the API and the pages cannot drift apart in what they say.
+the API and the pages cannot drift apart in what they say. A write the database kept aborting for
+concurrent work (`central.retry.Contention`, 503 `database_busy`) is such a problem too: the page
+says so and links back to the form, nothing of it having been saved.
 """
 
 import logging
@@ -105,7 +107,8 @@ def _page(request: Request, error: Exception, problem: Problem) -> Response:
     back_to: ErrorReturn | None = getattr(request.state, "error_return", None)
     if back_to and problem.status in _FORM_STATUSES and not isinstance(error, NotFound):
         return redirect(request, back_to.url, [Flash(problem.ja, "error", back_to.target)])
-    return render(request, "error.html", {"problem": problem}, status=problem.status)
+    context = {"problem": problem, "back": back_to.url if back_to else None}
+    return render(request, "error.html", context, status=problem.status)
 
 
 async def handle(request: Request, error: Exception) -> Response:

@@ -5,6 +5,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from central.retry import retrying
 from central.services.patron_view import patron_summary
 from central.web.api.schemas import SessionInfo, SignInRequest, SignInResponse
 from central.web.deps import ClientAddress, ContextDep, GuestContextDep, SessionDep, SignedInDep
@@ -40,5 +41,5 @@ def read_session(request: Request, ctx: ContextDep, signed_in: SignedInDep) -> J
 @router.delete("/session", status_code=204)
 def delete_session(session: SessionDep, signed_in: SignedInDep) -> Response:
     """Sign out (R17): the token stops working at once."""
-    sessions.end(session, signed_in)
+    retrying(session, lambda: sessions.end(session, signed_in))
     return Response(status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from central.errors import InvalidInput
+from central.retry import retrying
 from central.services.accounts import change_email
 from central.services.circulation import renew
 from central.services.holds import cancel_hold
@@ -38,7 +39,7 @@ def account(request: Request, ctx: ContextDep, patron: CurrentPatron) -> Respons
 @router.post("/account/loans/{loan_id}/renew", dependencies=[Depends(returns_to("/account#loans", "loan-{loan_id}"))])
 def renew_loan(request: Request, ctx: ContextDep, loan: OwnLoan) -> Response:
     """延長: R9's reason, when refused, is shown on the loan's row."""
-    renewed = renew(ctx, loan)
+    renewed = retrying(ctx.session, lambda: renew(ctx, loan))
     due = renewed.due_date
     message = Flash(f"返却期限を{due.year}年{due.month}月{due.day}日まで延長しました。", "info", f"loan-{renewed.id}")
     return redirect(request, "/account#loans", [message])
@@ -46,7 +47,7 @@ def renew_loan(request: Request, ctx: ContextDep, loan: OwnLoan) -> Response:
 
 @router.post("/account/holds/{hold_id}/cancel", dependencies=[Depends(returns_to("/account#holds", "hold-{hold_id}"))])
 def cancel(request: Request, ctx: ContextDep, hold: OwnHold) -> Response:
-    cancel_hold(ctx, hold)
+    retrying(ctx.session, lambda: cancel_hold(ctx, hold))
     return redirect(request, "/account#holds", [Flash("予約を取り消しました。", "info", "holds")])
 
 
@@ -55,7 +56,7 @@ def email(
     request: Request, ctx: ContextDep, patron: CurrentPatron, email: Annotated[str, Form(max_length=254)]
 ) -> Response:
     """R12: an address the library cannot deliver to is refused with the reason, in Japanese."""
-    change_email(ctx, patron, email)
+    retrying(ctx.session, lambda: change_email(ctx, patron, email))
     return redirect(request, "/account#email", [Flash("メールアドレスを変更しました。", "info", "email")])
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
+from central.retry import retrying
 from central.web.deps import ClientAddress, GuestContextDep, SessionDep, Viewer
 from central.web.errors import returns_to
 from central.web.rendering import local_path, redirect, render
@@ -51,7 +52,7 @@ def login(
 def logout(request: Request, session: SessionDep, viewer: Viewer) -> Response:
     """ログアウト (R17): the session row is deleted, the cookie dropped."""
     if viewer is not None:
-        sessions.end(session, viewer)
+        retrying(session, lambda: sessions.end(session, viewer))
     csrf.renew(request)
     response = redirect(request, "/search", [Flash("ログアウトしました。")])
     delete_cookie(request, response, sessions.COOKIE)

@@ -6,6 +6,7 @@ reserved before 「予約を確定する」. A signed-in patron skips the sign-i
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 
 from central.errors import CentralError, InvalidInput
 from central.models import Patron
+from central.retry import retrying
 from central.services.context import ServiceContext
 from central.services.holds import ContactMethod, place_hold
 from central.services.patron_view import TitleBrief, holds_of, pickup_place, pickup_places, titles_brief
@@ -54,12 +56,13 @@ def _flow_query(bibs: list[TitleBrief], back: str, **more: object) -> str:
 def _place_all(
     ctx: ServiceContext, patron: Patron, titles: list[TitleBrief], pickup_id: int, contact: str
 ) -> list[Outcome]:
-    """Each title is its own hold and its own transaction: one refusal (already held, limit reached)
-    leaves the others placed, and the done page says which and why."""
+    """Each title is its own hold and its own transaction, run again on its own after a transient
+    failure: one refusal (already held, limit reached, the database too busy) leaves the others
+    placed, and the done page says which and why."""
     outcomes = []
     for title in titles:
         try:
-            hold = place_hold(ctx, patron, title.bib_id, pickup_id, contact)
+            hold = retrying(ctx.session, partial(place_hold, ctx, patron, title.bib_id, pickup_id, contact))
         except CentralError as refusal:
             outcomes.append(Outcome(title, None, refusal.ja))
         else:

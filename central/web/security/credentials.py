@@ -1,8 +1,14 @@
 """Signing in and changing the password: the account services plus what the web adds around them
-(the throttle before the password check, the session after it, ending other sessions after a change)."""
+(the throttle before the password check, the session after it, ending other sessions after a change).
+
+Each is several transactions, so each write is run again on its own after a transient failure
+(`central.retry`): once one has committed, only what follows it is repeated. A password change
+run again whole would check the old password after the new one was stored, and fail.
+"""
 
 from central.errors import AuthenticationFailed
 from central.models import Patron
+from central.retry import retrying
 from central.services.accounts import authenticate, change_password
 from central.services.context import ServiceContext
 from central.web.security import sessions, throttle
@@ -24,10 +30,11 @@ def sign_in(
     try:
         patron = authenticate(ctx, card_number, password)
     except AuthenticationFailed:
-        throttle.record_failure(ctx.session, keys, limits, ctx.now)
+        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
         raise
-    throttle.forget_card(ctx.session, keys)
-    return patron, sessions.start(ctx.session, patron, kind, ctx.now, state.session_lifetime)
+    retrying(ctx.session, lambda: throttle.forget_card(ctx.session, keys))
+    token = retrying(ctx.session, lambda: sessions.start(ctx.session, patron, kind, ctx.now, state.session_lifetime))
+    return patron, token
 
 
 def change_own_password(
@@ -42,8 +49,8 @@ def change_own_password(
     limits = state.throttle_limits
     throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
     try:
-        change_password(ctx, signed_in.patron, current, new)
+        retrying(ctx.session, lambda: change_password(ctx, signed_in.patron, current, new))
     except AuthenticationFailed:
-        throttle.record_failure(ctx.session, keys, limits, ctx.now)
+        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
         raise
-    sessions.keep_only(ctx.session, signed_in)
+    retrying(ctx.session, lambda: sessions.keep_only(ctx.session, signed_in))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
 from central.errors import AuthenticationFailed
+from central.retry import retrying
 from central.services.context import ServiceContext
 from central.staff import sessions
 from central.staff.accounts import authenticate_staff
@@ -40,17 +41,18 @@ def _keys(state: WebState, username: str, address: str) -> throttle.Keys:
 
 
 def _sign_in(ctx: ServiceContext, state: WebState, username: str, password: str, address: str) -> str:
-    """Throttle, then the password; a session on success. Failures count as on the patrons' side."""
+    """Throttle, then the password; a session on success. Failures count as on the patrons' side,
+    and each write is run again on its own after a transient failure, as there."""
     keys = _keys(state, username, address)
     limits = state.throttle_limits
     throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
     try:
         user = authenticate_staff(ctx, username, password)
     except AuthenticationFailed:
-        throttle.record_failure(ctx.session, keys, limits, ctx.now)
+        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
         raise
-    throttle.forget_card(ctx.session, keys)
-    return sessions.start(ctx, user, staff_session_lifetime(state))
+    retrying(ctx.session, lambda: throttle.forget_card(ctx.session, keys))
+    return retrying(ctx.session, lambda: sessions.start(ctx, user, staff_session_lifetime(state)))
 
 
 @router.get("/login")
@@ -87,7 +89,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, ctx: StaffContext, staff: CurrentStaff) -> Response:
     """ログアウト: the session row is deleted and the cookie dropped."""
-    sessions.end(ctx, staff, request.state.staff_session_id)
+    retrying(ctx.session, lambda: sessions.end(ctx, staff, request.state.staff_session_id))
     csrf.renew(request)
     response = redirect(request, "/staff/login", [Flash("ログアウトしました。")])
     response.delete_cookie(sessions.COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from starlette.responses import Response
 
+from central.retry import retrying
 from central.staff.conflict_queue import STATUS_FILTERS, QueueFilter, conflict_detail, list_conflicts, queue_choices
 from central.staff.devices import Enrolment
 from central.staff.labels import STATUS_FILTER_LABELS
@@ -74,7 +75,7 @@ def take_decision(
 ) -> Response:
     """One decision, one transaction; a re-enrolment's one-time code is shown on this response only."""
     decision = Decision(action, reason, barcode or None, card_number or None, keep_patron_id, drop_patron_id)
-    result = decide(ctx, conflict_id, decision)
+    result = retrying(ctx.session, lambda: decide(ctx, conflict_id, decision))
     if result.enrolment is not None:
         issued = result.enrolment
         assert issued.node.enrol_expires_at is not None

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
+from central.retry import retrying
 from central.staff.desk import LendReceipt, ReturnReceipt, lend_at_desk, renew_at_desk, return_at_desk
 from central.staff.hold_shelf import hold_shelf
 from central.web.errors import returns_to
@@ -60,20 +61,20 @@ def circulation(request: Request) -> Response:
 
 @router.post("/desk/lend", dependencies=[Depends(returns_to("/staff/desk", "lend"))])
 def lend(request: Request, ctx: DeskContext, card_number: Card, barcode: Barcode) -> Response:
-    receipt = lend_at_desk(ctx, card_number, barcode)
+    receipt = retrying(ctx.session, lambda: lend_at_desk(ctx, card_number, barcode))
     return redirect(request, "/staff/desk", [Flash(lend_message(receipt), "info", "lend")])
 
 
 @router.post("/desk/return", dependencies=[Depends(returns_to("/staff/desk", "return"))])
 def give_back(request: Request, ctx: DeskContext, barcode: Barcode) -> Response:
-    receipt = return_at_desk(ctx, barcode)
+    receipt = retrying(ctx.session, lambda: return_at_desk(ctx, barcode))
     return redirect(request, "/staff/desk", [Flash(return_message(receipt), "info", "return")])
 
 
 @router.post("/desk/renew", dependencies=[Depends(returns_to("/staff/desk", "renew"))])
 def renew(request: Request, ctx: DeskContext, barcode: Barcode) -> Response:
     """R9: refused when overdue, held by someone, or renewed before - with that reason."""
-    receipt = renew_at_desk(ctx, barcode)
+    receipt = retrying(ctx.session, lambda: renew_at_desk(ctx, barcode))
     text = f"「{receipt.title}」({receipt.barcode})を延長しました。新しい返却期限は{_jdate(receipt.due_date)}です。"
     return redirect(request, "/staff/desk", [Flash(text, "info", "renew")])
 
@@ -89,5 +90,5 @@ def shelf(request: Request, ctx: DeskContext) -> Response:
 @router.post("/desk/holds/pull", dependencies=[Depends(returns_to("/staff/desk/holds", "pull"))])
 def pull(request: Request, ctx: DeskContext, barcode: Barcode) -> Response:
     """確保: the pulled copy is checked in here, which catches it for the hold that targets it."""
-    receipt = return_at_desk(ctx, barcode)
+    receipt = retrying(ctx.session, lambda: return_at_desk(ctx, barcode))
     return redirect(request, "/staff/desk/holds", [Flash(return_message(receipt), "info", "pull")])

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from starlette.responses import Response
 
 from central.errors import InvalidInput
+from central.retry import retrying
 from central.staff.devices import (
     bookmobiles,
     enrol_bookmobile,
@@ -48,7 +49,7 @@ def enrol(
     van: Annotated[str, Form(max_length=32)],
 ) -> Response:
     """端末の登録: the one-time code appears on this response only (it is stored as a hash)."""
-    enrolment = enrol_bookmobile(ctx, node_code, van)
+    enrolment = retrying(ctx.session, lambda: enrol_bookmobile(ctx, node_code, van))
     return render(request, "staff/enrolment.html", {"nav": "devices", "enrolment": enrolment, "back": "/staff/devices"})
 
 
@@ -68,7 +69,7 @@ def revoke(request: Request, ctx: StaffContext, code: NodeCode, confirm: Annotat
             "利用停止は元に戻せません。確認のチェックを入れてから、もう一度押してください。",
             "Tick the confirmation first: revocation is final.",
         )
-    node = revoke_node(ctx, code)
+    node = retrying(ctx.session, lambda: revoke_node(ctx, code))
     message = Flash(f"端末「{node.code}」を利用停止にしました。次回以降の同期は拒否されます。", "info", "actions")
     return redirect(request, f"/staff/devices/{node.code}", [message])
 
@@ -76,6 +77,6 @@ def revoke(request: Request, ctx: StaffContext, code: NodeCode, confirm: Annotat
 @router.post("/devices/{code}/code", dependencies=[Depends(returns_to("/staff/devices/{code}", "actions"))])
 def new_code(request: Request, ctx: StaffContext, code: NodeCode) -> Response:
     """再登録・鍵の更新: a new one-time code; the laptop enrols again with a fresh key pair."""
-    enrolment = new_enrolment_code(ctx, code)
+    enrolment = retrying(ctx.session, lambda: new_enrolment_code(ctx, code))
     context = {"nav": "devices", "enrolment": enrolment, "back": f"/staff/devices/{enrolment.node}"}
     return render(request, "staff/enrolment.html", context)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from starlette.responses import Response
 
+from central.retry import retrying
 from central.staff.desk import apply_at_desk, block_at_desk, lift_at_desk, reissue_at_desk, renew_at_desk
 from central.staff.patron_record import find_patrons, patron_record
 from central.web.deps import MAX_ID
@@ -39,14 +40,14 @@ def record(request: Request, ctx: StaffContext, patron_id: PatronId) -> Response
 @router.post("/patrons/{patron_id}/apply", dependencies=[Depends(returns_to(PAGE, "account"))])
 def apply(request: Request, ctx: DeskContext, patron_id: PatronId, id_document_kind: IdKind) -> Response:
     """インターネットサービス申込み (R1, R2, R4): the temporary password is shown once, usable today."""
-    issued = apply_at_desk(ctx, patron_id, id_document_kind)
+    issued = retrying(ctx.session, lambda: apply_at_desk(ctx, patron_id, id_document_kind))
     return render(request, "staff/issued.html", {"nav": "patrons", "issued": issued})
 
 
 @router.post("/patrons/{patron_id}/reissue", dependencies=[Depends(returns_to(PAGE, "account"))])
 def reissue(request: Request, ctx: DeskContext, patron_id: PatronId, id_document_kind: IdKind) -> Response:
     """パスワード再発行 (R7): in person only; the old password and its sessions stop at once."""
-    issued = reissue_at_desk(ctx, patron_id, id_document_kind)
+    issued = retrying(ctx.session, lambda: reissue_at_desk(ctx, patron_id, id_document_kind))
     return render(request, "staff/issued.html", {"nav": "patrons", "issued": issued, "reissued": True})
 
 
@@ -54,7 +55,7 @@ def reissue(request: Request, ctx: DeskContext, patron_id: PatronId, id_document
 def renew(
     request: Request, ctx: DeskContext, patron_id: PatronId, barcode: Annotated[str, Form(max_length=32)]
 ) -> Response:
-    receipt = renew_at_desk(ctx, barcode)
+    receipt = retrying(ctx.session, lambda: renew_at_desk(ctx, barcode))
     due = receipt.due_date
     text = f"「{receipt.title}」を延長しました。新しい返却期限は{due.year}年{due.month}月{due.day}日です。"
     return redirect(request, f"/staff/patrons/{patron_id}", [Flash(text, "info", "loans")])
@@ -68,11 +69,12 @@ def block(
     reason: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    block_at_desk(ctx, patron_id, reason if reason in BLOCK_REASONS else "other", note)
+    kind = reason if reason in BLOCK_REASONS else "other"
+    retrying(ctx.session, lambda: block_at_desk(ctx, patron_id, kind, note))
     return redirect(request, f"/staff/patrons/{patron_id}", [Flash("貸出停止を登録しました。", "info", "blocks")])
 
 
 @router.post("/patrons/{patron_id}/blocks/{block_id}/lift", dependencies=[Depends(returns_to(PAGE, "blocks"))])
 def lift(request: Request, ctx: DeskContext, patron_id: PatronId, block_id: PatronId) -> Response:
-    lift_at_desk(ctx, patron_id, block_id)
+    retrying(ctx.session, lambda: lift_at_desk(ctx, patron_id, block_id))
     return redirect(request, f"/staff/patrons/{patron_id}", [Flash("貸出停止を解除しました。", "info", "blocks")])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from central.errors import InvalidInput
+from central.retry import retrying
 from central.services.patrons import Registration
 from central.staff.desk import register_at_desk
 from central.web.staff.deps import DeskContext, require_desk
@@ -57,5 +58,6 @@ def register(
             "インターネットサービスの申込みには、確認した本人確認書類の種類を選んでください(R2)。",
             "Choose the kind of identity document seen (R2).",
         )
-    issued = register_at_desk(ctx, form, id_document_kind if apply_internet else "")
+    kind = id_document_kind if apply_internet else ""
+    issued = retrying(ctx.session, lambda: register_at_desk(ctx, form, kind))
     return render(request, "staff/issued.html", {"nav": "register", "issued": issued, "new_card": True})

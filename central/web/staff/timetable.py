@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from central.errors import InvalidInput
 from central.models import CancelReason, RuleKind
+from central.retry import retrying
 from central.services import routes
 from central.services.route_stats import route_stats
 from central.services.timetable_rules import WEEKDAYS_JA, Rule
@@ -65,7 +66,8 @@ def create(
     until: DayText = "",
 ) -> Response:
     rule = _rule(rule_kind, weekday, starts, every, nth, until)
-    route = routes.create_route(ctx, code, name, routes.van_by_code(ctx.session, van), rule)
+    bookmobile = routes.van_by_code(ctx.session, van)
+    route = retrying(ctx.session, lambda: routes.create_route(ctx, code, name, bookmobile, rule))
     message = Flash(f"巡回コース「{route.name}」を登録しました。ステーションを追加してください。", "info", "stops")
     return redirect(request, f"/staff/routes/{route.code}", [message])
 
@@ -105,13 +107,15 @@ def edit(
     until: DayText = "",
 ) -> Response:
     route = routes.route_by_code(ctx.session, code)
-    routes.edit_route(ctx, route, name, _rule(rule_kind, weekday, starts, every, nth, until))
+    rule = _rule(rule_kind, weekday, starts, every, nth, until)
+    retrying(ctx.session, lambda: routes.edit_route(ctx, route, name, rule))
     return redirect(request, f"/staff/routes/{code}", [Flash("巡回の規則を更新しました。", "info", "rule")])
 
 
 @router.post("/routes/{code}/van", dependencies=[Depends(returns_to("/staff/routes/{code}", "van"))])
 def assign(request: Request, ctx: StaffContext, code: Code, van: Text) -> Response:
-    routes.assign_van(ctx, routes.route_by_code(ctx.session, code), routes.van_by_code(ctx.session, van))
+    route, bookmobile = routes.route_by_code(ctx.session, code), routes.van_by_code(ctx.session, van)
+    retrying(ctx.session, lambda: routes.assign_van(ctx, route, bookmobile))
     return redirect(request, f"/staff/routes/{code}", [Flash("担当の移動図書館を変更しました。", "info", "van")])
 
 
@@ -124,14 +128,15 @@ def attach(
     arrives: Annotated[time, Form()],
     departs: Annotated[time, Form()],
 ) -> Response:
-    route = routes.route_by_code(ctx.session, code)
-    routes.attach_stop(ctx, route, routes.stop_by_code(ctx.session, stop), arrives, departs)
+    route, place = routes.route_by_code(ctx.session, code), routes.stop_by_code(ctx.session, stop)
+    retrying(ctx.session, lambda: routes.attach_stop(ctx, route, place, arrives, departs))
     return redirect(request, f"/staff/routes/{code}", [Flash("ステーションの時刻を登録しました。", "info", "stops")])
 
 
 @router.post("/routes/{code}/stops/{stop}/detach", dependencies=[Depends(returns_to("/staff/routes/{code}", "stops"))])
 def detach(request: Request, ctx: StaffContext, code: Code, stop: Code) -> Response:
-    routes.detach_stop(ctx, routes.route_by_code(ctx.session, code), routes.stop_by_code(ctx.session, stop))
+    route, place = routes.route_by_code(ctx.session, code), routes.stop_by_code(ctx.session, stop)
+    retrying(ctx.session, lambda: routes.detach_stop(ctx, route, place))
     return redirect(request, f"/staff/routes/{code}", [Flash("ステーションを外しました。", "info", "stops")])
 
 
@@ -148,7 +153,8 @@ def cancel(
     """運休: a holiday or a breakdown; the holds waiting on the van get their visits counted again."""
     route = routes.route_by_code(ctx.session, code)
     where = routes.stop_by_code(ctx.session, stop) if stop else None
-    outcome = routes.cancel_visit(ctx, route, _day(day), reason, note, where)
+    when = _day(day)
+    outcome = retrying(ctx.session, lambda: routes.cancel_visit(ctx, route, when, reason, note, where))
     text = "運休にしました。"
     if outcome.holds_waiting:
         text += f" 車両で受取待ちの予約が{outcome.holds_waiting}件あります。利用者へ連絡してください。"
@@ -157,8 +163,9 @@ def cancel(
 
 @router.post("/routes/{code}/restore", dependencies=[Depends(returns_to("/staff/routes/{code}", "visits"))])
 def restore(request: Request, ctx: StaffContext, code: Code, day: DayText, stop: Text = "") -> Response:
-    route = routes.route_by_code(ctx.session, code)
-    routes.restore_visit(ctx, route, _day(day), routes.stop_by_code(ctx.session, stop) if stop else None)
+    route, when = routes.route_by_code(ctx.session, code), _day(day)
+    where = routes.stop_by_code(ctx.session, stop) if stop else None
+    retrying(ctx.session, lambda: routes.restore_visit(ctx, route, when, where))
     return redirect(request, f"/staff/routes/{code}", [Flash("運休を取り消しました。", "info", "visits")])
 
 
@@ -167,7 +174,8 @@ def create_stop(
     request: Request, ctx: StaffContext, code: Text, name: Text, van: Text, name_reading: Text = "", address: Text = ""
 ) -> Response:
     form = routes.StopForm(name, name_reading, address)
-    stop = routes.create_stop(ctx, routes.van_by_code(ctx.session, van), code, form)
+    bookmobile = routes.van_by_code(ctx.session, van)
+    stop = retrying(ctx.session, lambda: routes.create_stop(ctx, bookmobile, code, form))
     return redirect(
         request, "/staff/routes", [Flash(f"ステーション「{stop.name}」を登録しました。", "info", "new-stop")]
     )
@@ -182,5 +190,6 @@ def stop_page(request: Request, ctx: StaffContext, code: Code) -> Response:
 def edit_stop(
     request: Request, ctx: StaffContext, code: Code, name: Text, name_reading: Text = "", address: Text = ""
 ) -> Response:
-    routes.edit_stop(ctx, routes.stop_by_code(ctx.session, code), routes.StopForm(name, name_reading, address))
+    place, form = routes.stop_by_code(ctx.session, code), routes.StopForm(name, name_reading, address)
+    retrying(ctx.session, lambda: routes.edit_stop(ctx, place, form))
     return redirect(request, f"/staff/stops/{code}", [Flash("ステーションを更新しました。", "info", "edit")])
