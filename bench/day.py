@@ -93,7 +93,8 @@ def operations(count: int, seed: int = 11) -> list[ops.Operation]:
     shelf = [f"3{n:09d}" for n in range(COPIES)]
     rng.shuffle(shelf)
     lent: dict[str, tuple[str, date, bool]] = {}
-    registered: list[str] = []
+    registered: list[str] = []  # cards registered today without an internet-service application yet
+    cards_issued = 0
     password_hash = hash_password("benchpass")
     kinds, weights = zip(*WEIGHTS.items(), strict=True)
     result: list[ops.Operation] = []
@@ -114,7 +115,8 @@ def operations(count: int, seed: int = 11) -> list[ops.Operation]:
             lent[barcode] = (card, new_due, True)
             payload = ops.Renew(card, barcode, due, new_due)
         elif kind == "register":
-            card = f"{80_000_000 + len(registered)}"
+            card = f"{80_000_000 + cards_issued}"
+            cards_issued += 1
             registered.append(card)
             payload = ops.RegisterPatron(card, f"新規{seq}", f"しんき{seq}", date(1990, 4, 2), "宜野湾市", "098", None)
         elif kind == "apply" and registered:

@@ -14,6 +14,7 @@ scratch databases created beside the named one (and dropped). Names carry the da
 `ingest_ops_per_s[sqlite]`.
 """
 
+import dataclasses
 import tempfile
 import threading
 import time
@@ -36,18 +37,24 @@ from central.services.context import ServiceContext, transaction
 from central.settings import Settings
 from central.sync.ingest import ingest_batch
 from central.web.app import create_app
-from sync_protocol.batch import Batch
+from sync_protocol.batch import Batch, cut_batches
 from sync_protocol.operations import Operation
 from sync_protocol.policy import CirculationPolicy
 
 OPERATIONS = 20_000
-BATCH = 1_000
 EVENING = DAY + timedelta(hours=12)
 
 
 def _batches(day: list[Operation]) -> list[Batch]:
-    runs = [tuple(day[i : i + BATCH]) for i in range(0, len(day), BATCH)]
-    return [Batch(NODE, 1, run[0].seq, run[-1].seq, run) for run in runs]
+    """The day cut as a node cuts its outbox: by size in bytes (`cut_batches`).
+
+    The operations are fresh copies: cutting encoded each one, and central must not be handed
+    that work already done.
+    """
+    return [
+        Batch(NODE, 1, run[0].seq, run[-1].seq, tuple(dataclasses.replace(op) for op in run))
+        for run in cut_batches(day)
+    ]
 
 
 def _applied(library: Library) -> int:

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sync_protocol import PROTOCOL_VERSION
@@ -65,7 +66,25 @@ class Batch:
 
     def sha256(self) -> str:
         """SHA-256 of the canonical body: what makes a replay recognisable and a corrupted body detectable."""
-        return hashlib.sha256(canonical_json(self.body())).hexdigest()
+        return self._sha256
+
+    def canonical_bytes(self) -> bytes:
+        """`canonical_json(self.body())`, assembled from the operations' own canonical bytes.
+
+        Each operation is encoded once and its bytes reused here, for its own checksum and for
+        storage; encoding a thousand operations again per checksum would double central's work.
+        The header's keys sort around "ops" exactly as `canonical_json` would place them.
+        """
+        head = canonical_json({"epoch": self.epoch, "first_seq": self.first_seq, "last_seq": self.last_seq})
+        node = canonical_json(self.node_id)
+        ops = b",".join(op.canonical_bytes() for op in self.operations)
+        return b"".join(
+            (head[:-1], b',"node_id":', node, b',"ops":[', ops, b'],"v":', canonical_json(self.version), b"}")
+        )
+
+    @cached_property
+    def _sha256(self) -> str:
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     def encode(self) -> bytes:
         """The wire form: gzip of the canonical JSON of the body plus its checksum."""

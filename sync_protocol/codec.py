@@ -69,9 +69,12 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """The one byte encoding checksums are computed over: sorted keys, compact, UTF-8."""
-    return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL.encode(to_plain(value)).encode("utf-8")
 
 
 @cache

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar
 
 from sync_protocol import PROTOCOL_VERSION
@@ -247,8 +248,18 @@ class Operation:
 
     def canonical_bytes(self) -> bytes:
         """The bytes the checksum covers (and the van stores in its outbox)."""
-        return canonical_json(self.to_dict())
+        return self._canonical
 
     def sha256(self) -> str:
         """Hex SHA-256 of the canonical bytes: a replay with a different body is detectable."""
-        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+        return self._sha256
+
+    # Encoded once per operation: central hashes, stores and checks the same bytes several times
+    # while taking a batch in, and an operation is immutable.
+    @cached_property
+    def _canonical(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    @cached_property
+    def _sha256(self) -> str:
+        return hashlib.sha256(self._canonical).hexdigest()

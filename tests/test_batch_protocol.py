@@ -1,14 +1,18 @@
 """The batch wire format (B3): checksums, truncation, size limits, cutting by bytes."""
 
+import dataclasses
 import gzip
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sync_protocol import operations as ops
 from sync_protocol.batch import MAX_BODY_BYTES, Batch, cut_batches
-from sync_protocol.codec import FormatError
+from sync_protocol.codec import FormatError, canonical_json
 
 
 def operation(seq: int) -> ops.Operation:
@@ -64,3 +68,20 @@ def test_b3_batches_are_cut_by_size_and_keep_their_order() -> None:
 def test_b3_a_batch_must_hold_consecutive_sequence_numbers() -> None:
     with pytest.raises(ValueError):
         Batch("BM1-A", 1, 1, 3, (operation(1), operation(3)))
+
+
+@given(
+    node_id=st.text(min_size=1, max_size=12),
+    epoch=st.integers(min_value=1, max_value=10**6),
+    first=st.integers(min_value=1, max_value=10**9),
+    count=st.integers(min_value=1, max_value=5),
+)
+def test_b3_the_assembled_checksum_body_is_the_canonical_json_of_the_batch(
+    node_id: str, epoch: int, first: int, count: int
+) -> None:
+    operations = tuple(
+        dataclasses.replace(operation(n + 1), node_id=node_id, epoch=epoch, seq=first + n) for n in range(count)
+    )
+    built = Batch(node_id, epoch, first, first + count - 1, operations)
+    assert built.canonical_bytes() == canonical_json(built.body())
+    assert built.sha256() == hashlib.sha256(canonical_json(built.body())).hexdigest()

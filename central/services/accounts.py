@@ -6,7 +6,8 @@ the old hash, so the old password stops working at once.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import select
 
@@ -85,27 +86,36 @@ def apply_internet_service(
                 "This patron already has an internet-service account; re-issue the password instead.",
             )
         hashed, password, taken_in = _issue(ctx, channel, password_hash, taken_in_at)
-        account = InternetAccount(
-            patron_id=patron.id,  # type: ignore[arg-type]
-            password_hash=hashed,
-            temporary=True,
-            issued_at=ctx.now,
-            issued_location_id=ctx.location_id,
-            id_document_kind=document,
-            active_from=activation_date(channel, tokyo_date(taken_in)),
-            taken_in_at=taken_in,
-            activated_at=ctx.now if channel is Channel.DESK else None,
-        )
+        account = InternetAccount(**new_account_values(ctx, patron.id, document, channel, hashed, taken_in))  # type: ignore[arg-type]
         ctx.session.add(account)
         ctx.session.flush()
         audit.record(
-            ctx,
-            "account.apply",
-            "patron",
-            patron.id,
-            after={"channel": channel, "id_document_kind": document, "active_from": account.active_from},
+            ctx, "account.apply", "patron", patron.id, after=application_facts(channel, document, account.active_from)
         )
         return IssuedPassword(account, password)
+
+
+def new_account_values(
+    ctx: ServiceContext, patron_id: int, document: IdDocumentKind, channel: Channel, hashed: str, taken_in: datetime
+) -> dict[str, Any]:
+    """A new account row's columns (shared with set-based intake of vans' applications)."""
+    return {
+        "patron_id": patron_id,
+        "password_hash": hashed,
+        "temporary": True,
+        "issued_at": ctx.now,
+        "issued_location_id": ctx.location_id,
+        "id_document_kind": document,
+        "active_from": activation_date(channel, tokyo_date(taken_in)),
+        "taken_in_at": taken_in,
+        "activated_at": ctx.now if channel is Channel.DESK else None,
+        "password_changed_at": None,
+    }
+
+
+def application_facts(channel: Channel, document: IdDocumentKind, active_from: date) -> dict[str, Any]:
+    """What the audit log keeps of an application (R2: the document's kind, never its number)."""
+    return {"channel": channel, "id_document_kind": document, "active_from": active_from}
 
 
 def reissue_password(

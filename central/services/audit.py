@@ -14,11 +14,19 @@ def _default(value: Any) -> str:
     return str(value)
 
 
+# One encoder for every row: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_default)
+
+
 def _dump(facts: dict[str, Any] | None) -> str:
-    return "" if facts is None else json.dumps(facts, ensure_ascii=False, sort_keys=True, default=_default)
+    return "" if facts is None else _ENCODER.encode(facts)
 
 
-def record(
+# The columns of `entry`'s dictionary, in its order (for inserting many rows at once).
+COLUMNS = ("at", "actor", "location_id", "action", "object_type", "object_id", "before", "after")
+
+
+def entry(
     ctx: ServiceContext,
     action: str,
     object_type: str,
@@ -26,17 +34,23 @@ def record(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit row's columns (for `record`, and for set-based writes that insert many at once)."""
+    return {
+        "at": ctx.now,
+        "actor": ctx.actor,
+        "location_id": ctx.location_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": _dump(before),
+        "after": _dump(after),
+    }
+
+
+def record(
+    ctx: ServiceContext, action: str, object_type: str, object_id: object, **facts: dict[str, Any] | None
 ) -> None:
-    """Add an audit row in the caller's transaction (so it exists exactly when the change does)."""
-    ctx.session.add(
-        AuditEntry(
-            at=ctx.now,
-            actor=ctx.actor,
-            location_id=ctx.location_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=_dump(before),
-            after=_dump(after),
-        )
-    )
+    """Add an audit row in the caller's transaction (so it exists exactly when the change does);
+    `facts` are `entry`'s `before` and `after`."""
+    ctx.session.add(AuditEntry(**entry(ctx, action, object_type, object_id, **facts)))

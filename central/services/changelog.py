@@ -19,6 +19,7 @@ is simply the highest id it sees, and readers never wait. The lock is taken last
 of the transaction, so it cannot take part in a deadlock.
 """
 
+from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
@@ -32,17 +33,19 @@ from central.models import ChangeLogEntry, Hold, InternetAccount, Item, Loan, Pa
 COMMIT_ORDER_LOCK = 0x6368676C
 
 
-def _keys(obj: Any) -> list[tuple[str, int | None]]:
-    if isinstance(obj, Patron):
-        return [("roster", obj.id)]
-    if isinstance(obj, PatronBlock | InternetAccount):
-        return [("roster", obj.patron_id)]
-    if isinstance(obj, Loan):
-        return [("roster", obj.patron_id), ("items", obj.item_id)]
-    if isinstance(obj, Item):
-        return [("items", obj.id), ("titles", obj.bib_id)]
-    if isinstance(obj, Hold):
-        return [("holds", obj.id), ("titles", obj.bib_id), ("items", obj.item_id)]
+def change_keys(model: type, row: Any) -> list[tuple[str, int | None]]:
+    """The (scope, key) entries a change to a `model` row makes; `row` is an ORM object or
+    anything with the same attributes (the set-based writes of `central.services.agreed`)."""
+    if model is Patron:
+        return [("roster", row.id)]
+    if model is PatronBlock or model is InternetAccount:
+        return [("roster", row.patron_id)]
+    if model is Loan:
+        return [("roster", row.patron_id), ("items", row.item_id)]
+    if model is Item:
+        return [("items", row.id), ("titles", row.bib_id)]
+    if model is Hold:
+        return [("holds", row.id), ("titles", row.bib_id), ("items", row.item_id)]
     return []
 
 
@@ -60,9 +63,18 @@ def _collect_changes(session: Session, _context: Any) -> None:
     changed = {
         (scope, str(key))
         for obj in chain(session.new, session.dirty, session.deleted)
-        for scope, key in _keys(obj)
+        for scope, key in change_keys(type(obj), obj)
         if key is not None
     }
+    _note(session, changed)
+
+
+def note_changes(session: Session, model: type, rows: Iterable[Any]) -> None:
+    """Log rows written without the ORM (executemany), exactly as a flush of them would."""
+    _note(session, {(scope, str(key)) for row in rows for scope, key in change_keys(model, row) if key is not None})
+
+
+def _note(session: Session, changed: set[tuple[str, str]]) -> None:
     current = session.get_nested_transaction() or session.get_transaction()
     if changed and current is not None:
         _pending(session).setdefault(current, set()).update(changed)

@@ -188,4 +188,3 @@ def record_hand_over(
             )
         loan, more = record_offline_lend(ctx, patron, item, due_date)
         return loan, found + more
-

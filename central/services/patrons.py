@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import select
 
@@ -10,7 +11,7 @@ from central.models import Patron, PatronBlock, PatronStatus
 from central.services import audit
 from central.services.context import ServiceContext, transaction
 from sync_protocol.email_address import check_email
-from sync_protocol.normalize import is_well_formed_card_number, nfkc, normalize_card_number
+from sync_protocol.normalize import fold_for_search, is_well_formed_card_number, nfkc, normalize_card_number
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -28,7 +29,8 @@ class Registration:
     email: str | None = None
 
 
-def _validated(ctx: ServiceContext, form: Registration) -> Registration:
+def validated_registration(form: Registration, today: date) -> Registration:
+    """The form normalised (NFKC, card number, R12 e-mail), or InvalidInput saying what is wrong."""
     card = normalize_card_number(form.card_number)
     if not is_well_formed_card_number(card):
         raise InvalidInput(
@@ -39,7 +41,7 @@ def _validated(ctx: ServiceContext, form: Registration) -> Registration:
     name = nfkc(form.name)
     if not name:
         raise InvalidInput("name_required", "氏名を入力してください。", "A name is required.")
-    if form.birth_date > ctx.today or form.birth_date < EARLIEST_BIRTH_DATE:
+    if form.birth_date > today or form.birth_date < EARLIEST_BIRTH_DATE:
         raise InvalidInput(
             "implausible_birth_date",
             "生年月日が正しくありません。",
@@ -56,9 +58,25 @@ def _validated(ctx: ServiceContext, form: Registration) -> Registration:
     )
 
 
+def new_patron_values(ctx: ServiceContext, clean: Registration) -> dict[str, Any]:
+    """The new patron row's columns, from a validated form (shared with set-based registration)."""
+    return {
+        "card_number": clean.card_number,
+        "name": clean.name,
+        "name_reading": clean.name_reading,
+        "birth_date": clean.birth_date,
+        "address": clean.address,
+        "phone": clean.phone,
+        "email": clean.email,
+        "status": PatronStatus.ACTIVE,
+        "registered_at": ctx.now,
+        "registered_location_id": ctx.location_id,
+    }
+
+
 def register_patron(ctx: ServiceContext, form: Registration) -> Patron:
     """Give a person a library card. The card number must be new (cards come pre-printed)."""
-    clean = _validated(ctx, form)
+    clean = validated_registration(form, ctx.today)
     with transaction(ctx.session):
         taken = ctx.session.exec(select(Patron.id).where(Patron.card_number == clean.card_number)).first()
         if taken is not None:
@@ -68,21 +86,17 @@ def register_patron(ctx: ServiceContext, form: Registration) -> Patron:
                 f"The card number {clean.card_number} is already in use.",
                 card_number=clean.card_number,
             )
-        patron = Patron(
-            card_number=clean.card_number,
-            name=clean.name,
-            name_reading=clean.name_reading,
-            birth_date=clean.birth_date,
-            address=clean.address,
-            phone=clean.phone,
-            email=clean.email,
-            registered_at=ctx.now,
-            registered_location_id=ctx.location_id,
-        )
+        patron = Patron(**new_patron_values(ctx, clean))
         ctx.session.add(patron)
         ctx.session.flush()
         audit.record(ctx, "patron.register", "patron", patron.id, after={"card_number": patron.card_number})
         return patron
+
+
+def reading_key(reading: str) -> str:
+    """SPEC 6: a name reading as compared to find the same person registered twice (kana and
+    width folded, spaces ignored)."""
+    return fold_for_search(reading).replace(" ", "")
 
 
 def active_blocks(ctx: ServiceContext, patron: Patron) -> list[PatronBlock]:

@@ -10,12 +10,14 @@ high-water mark and the receipt.
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import select
 
 from central.models import NodeStatus, SyncBatch, SyncNode, SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.services.offline import Disagreement
+from central.sync.agreed import AgreedLane
 from central.sync.apply import Held, OperationContext, apply_payload
 from central.sync.clock import is_implausible, place_in_time
 from central.sync.conflicts import raise_conflict
@@ -84,20 +86,42 @@ def _check_epoch(node: SyncNode, batch: Batch) -> None:
 def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[OperationReceipt]:
     receipts: list[OperationReceipt] = []
     state = _BatchState(_previous_effective(ctx, node), {})
-    for position, op in enumerate(batch.operations):
-        if op.seq <= node.high_water:
-            prior = ctx.session.exec(
-                select(SyncOperation).where(
-                    SyncOperation.node_id == node.id, SyncOperation.epoch == op.epoch, SyncOperation.seq == op.seq
-                )
-            ).one()
-            if prior.sha256 == op.sha256():
-                receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.DUPLICATE, prior.code))
-                continue
-            receipts += _diverged(ctx, node, prior, batch.operations[position:])
-            break
-        receipts.append(_apply(ctx, node, op, state))
-        node.high_water = op.seq
+    lane = AgreedLane(ctx)
+    operations = batch.operations
+    new = next((i for i, op in enumerate(operations) if op.seq > node.high_water), len(operations))
+    for position, op in enumerate(operations[:new]):
+        prior = ctx.session.exec(
+            select(SyncOperation).where(
+                SyncOperation.node_id == node.id, SyncOperation.epoch == op.epoch, SyncOperation.seq == op.seq
+            )
+        ).one()
+        if prior.sha256 != op.sha256():
+            return receipts + _diverged(ctx, node, prior, operations[position:])
+        receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.DUPLICATE, prior.code))
+    lane.prepare(operations[new:])
+    actor = f"node:{node.code}"
+    for position in range(new, len(operations)):
+        op = operations[position]
+        placement = place_in_time(
+            op.wall_time,
+            node.clock_offset_ms,
+            previous=state.previous_effective,
+            earliest=node.enrolled_at,
+            received_at=ctx.now,
+        )
+        state.previous_effective = placement.effective_at
+        location = state.location(ctx, node, op.stop_code)
+        op_ctx = ServiceContext(ctx.session, ctx.policy, actor, location, placement.effective_at)
+        row = _operation_row(ctx, node, op, placement.effective_at)
+        clock_wrong = is_implausible(placement)
+        if clock_wrong or not lane.take(op_ctx, op, ctx.now, row):
+            lane.write()
+            receipts.append(_apply(ctx, node, op, op_ctx, row, clock_wrong))
+            lane.reload(operations[position + 1 :])
+        else:
+            receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.APPLIED))
+    lane.write()
+    node.high_water = max(node.high_water, operations[-1].seq)
     return receipts
 
 
@@ -137,36 +161,34 @@ def _diverged(
     ]
 
 
-def _apply(ctx: ServiceContext, node: SyncNode, op: Operation, state: _BatchState) -> OperationReceipt:
-    placement = place_in_time(
-        op.wall_time,
-        node.clock_offset_ms,
-        previous=state.previous_effective,
-        earliest=node.enrolled_at,
-        received_at=ctx.now,
-    )
-    record = SyncOperation(
-        op_id=op.op_id,
-        node_id=node.id,  # type: ignore[arg-type]
-        epoch=op.epoch,
-        seq=op.seq,
-        sha256=op.sha256(),
-        type=op.type,
-        body=op.canonical_bytes().decode(),
-        wall_time=op.wall_time,
-        effective_at=placement.effective_at,
-        outcome=Outcome.APPLIED,
-        received_at=ctx.now,
-    )
+def _operation_row(ctx: ServiceContext, node: SyncNode, op: Operation, effective_at: datetime) -> dict[str, Any]:
+    """The operation's `sync_operation` row, as applied; `_apply` corrects the outcome if it was not."""
+    return {
+        "op_id": op.op_id,
+        "node_id": node.id,
+        "epoch": op.epoch,
+        "seq": op.seq,
+        "sha256": op.sha256(),
+        "type": op.type,
+        "body": op.canonical_bytes().decode(),
+        "wall_time": op.wall_time,
+        "effective_at": effective_at,
+        "outcome": Outcome.APPLIED,
+        "code": "",
+        "received_at": ctx.now,
+    }
+
+
+def _apply(
+    ctx: ServiceContext, node: SyncNode, op: Operation, op_ctx: ServiceContext, row: dict[str, Any], clock_wrong: bool
+) -> OperationReceipt:
+    """One operation through the services: what the agreed lane declined, or a clock central corrected."""
+    record = SyncOperation(**row)
     ctx.session.add(record)
     ctx.session.flush()
-    state.previous_effective = placement.effective_at
-    op_ctx = ServiceContext(
-        ctx.session, ctx.policy, f"node:{node.code}", state.location(ctx, node, op.stop_code), placement.effective_at
-    )
     found: list[Disagreement] = []
-    if is_implausible(placement):
-        found.append(_clock_disagreement(op, placement.effective_at))
+    if clock_wrong:
+        found.append(_clock_disagreement(op, op_ctx.now))
     try:
         outcome, applied = apply_payload(OperationContext(op_ctx, ctx.now), op.payload)
         found += applied.disagreements

@@ -254,9 +254,7 @@ def drive_patron(url: str, library: Library, card: str, pickup: int, go: threadi
     The connection used after the start is a new one: one kept idle through the wait could be
     closed by the server just as the first hold goes out on it."""
     with SIGN_INS_AT_ONCE:
-        signed_in = requests.post(
-            f"{url}/api/v1/session", json={"card_number": card, "password": PASSWORD}, timeout=60
-        )
+        signed_in = requests.post(f"{url}/api/v1/session", json={"card_number": card, "password": PASSWORD}, timeout=60)
     assert signed_in.status_code == 201, signed_in.text
     run = PatronRun(card)
     turn = library.web_cards.index(card)

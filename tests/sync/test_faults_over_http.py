@@ -231,9 +231,7 @@ def test_b3_a_node_restored_from_an_old_backup_is_stopped_and_nothing_is_lost(
     assert [op.seq for op in central_operations(engine)] == [1, 2]
 
 
-def test_b3_a_node_that_hides_its_restore_is_quarantined_with_its_operations_kept(
-    central: tuple, van: Node
-) -> None:
+def test_b3_a_node_that_hides_its_restore_is_quarantined_with_its_operations_kept(central: tuple, van: Node) -> None:
     """Even a node that skips its own check cannot overwrite history: central compares bodies."""
     _, engine, _ = central
     lend(van, CARDS[0], VAN_COPIES[0])
@@ -256,9 +254,7 @@ def test_b3_a_node_that_hides_its_restore_is_quarantined_with_its_operations_kep
     assert getattr(error.value, "central_code", "") == "node_quarantined"
 
 
-def test_spec8_a_van_clock_five_hours_off_still_syncs_and_times_are_corrected(
-    central: tuple, tmp_path: Path
-) -> None:
+def test_spec8_a_van_clock_five_hours_off_still_syncs_and_times_are_corrected(central: tuple, tmp_path: Path) -> None:
     url, engine, code = central
     node = enrolled_van(tmp_path / "skewed", url, code, clock=VanClock(error_s=5 * 3600))
     lend(node, CARDS[0], VAN_COPIES[0])

@@ -111,7 +111,7 @@ def _create_tables() -> None:
         "CREATE VIRTUAL TABLE bib_fts USING fts5("
         "title, author, content='bib_search', content_rowid='bib_id', tokenize='trigram')"
     )
-    op.execute(f'CREATE VIRTUAL TABLE bib_chars USING fts5(title, author, content=\'\', tokenize="{_CHARS_TOKENIZER}")')
+    op.execute(f"CREATE VIRTUAL TABLE bib_chars USING fts5(title, author, content='', tokenize=\"{_CHARS_TOKENIZER}\")")
 
 
 def upgrade() -> None:

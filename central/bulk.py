@@ -1,0 +1,82 @@
+"""Writing many rows with one executemany, without SQLAlchemy's per-row statement machinery.
+
+`connection.execute(insert(table), rows)` builds a parameter dictionary per row and runs every
+value through the statement's processing on each call; for the thousands of rows a van's batch
+writes, that costs as much as the database itself. Here the statement is compiled once per table,
+column list and dialect, each value goes through its column type's own bind processor (so a UTC
+instant is stored exactly as the ORM stores it), and the driver's executemany gets plain tuples.
+
+Only `central.services.agreed` and the sync ingest use it: everywhere else the ORM's clarity is
+worth more than its cost.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, update
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    names: tuple[str, ...] | None  # bind names for a named paramstyle; None when positional
+    order: tuple[int, ...] | None  # where each bind's value sits in a caller's tuple; None: as given
+
+
+@cache
+def _compile(table: Table, columns: tuple[str, ...], key: str | None, dialect: Dialect) -> _Compiled:
+    if key is None:
+        statement = insert(table).values({c: bindparam(c) for c in columns})
+    else:
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam(f"_{key}"))
+            .values({c: bindparam(c) for c in columns if c != key})
+        )
+    compiled = statement.compile(dialect=dialect)
+    # Bind name -> the column (and so the type) its value belongs to, in the order of `columns`.
+    binds = {c: c for c in columns} if key is None else {**{c: c for c in columns if c != key}, f"_{key}": key}
+    order = tuple(compiled.positiontup) if compiled.positional else tuple(binds)  # type: ignore[arg-type]
+    positions = {name: i for i, name in enumerate(binds)}
+    permutation = tuple(positions[name] for name in order)
+    processors = tuple(table.c[binds[name]].type.bind_processor(dialect) for name in order)
+    return _Compiled(
+        compiled.string,
+        processors,
+        None if compiled.positional else order,
+        None if permutation == tuple(range(len(order))) else permutation,
+    )
+
+
+def _run(connection: Connection, compiled: _Compiled, rows: Iterable[Sequence[Any]]) -> None:
+    if compiled.order is not None:
+        rows = [tuple(row[i] for i in compiled.order) for row in rows]
+    processing = [(i, p) for i, p in enumerate(compiled.processors) if p is not None]
+    if processing:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in processing:
+                values[i] = process(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    names = compiled.names
+    params: list[Any] = list(rows) if names is None else [dict(zip(names, r, strict=True)) for r in rows]
+    if params:
+        connection.exec_driver_sql(compiled.sql, params)
+
+
+def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT one row per tuple of `rows`, its values in the order of `columns`."""
+    _run(connection, _compile(table, columns, None, connection.dialect), rows)
+
+
+def update_rows(
+    connection: Connection, table: Table, key: str, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]
+) -> None:
+    """UPDATE the row whose `key` column equals the tuple's last value, setting `columns` from the
+    values before it: `columns` lists the SET columns then `key`, in that order."""
+    _run(connection, _compile(table, columns, key, connection.dialect), rows)

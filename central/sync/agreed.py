@@ -1,0 +1,114 @@
+"""The set-based lane of a batch's intake: the operations central agrees with (B3 at speed).
+
+`ingest` offers every operation here first. What `central.services.agreed.AgreedRun` accepts is
+recorded in memory and written in bulk, with its `sync_operation` row; what it declines goes
+through `apply.apply_payload` and the per-operation services, which find the disagreement. Before
+such an operation the lane writes what it holds (so the services see it); after it, the lane
+forgets what it read and reads again for the operations still to come (the services may have
+changed any of it).
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table
+
+from central.bulk import insert_rows
+from central.models import SyncOperation
+from central.services.agreed import AgreedRun
+from central.services.context import ServiceContext
+from central.services.patrons import Registration
+from sync_protocol import operations as ops
+
+_OPERATION: Table = SyncOperation.__table__  # type: ignore[attr-defined]
+
+
+def _register(run: AgreedRun, ctx: ServiceContext, p: ops.RegisterPatron, _: datetime) -> bool:
+    form = Registration(p.card_number, p.name, p.name_reading, p.birth_date, p.address, p.phone, p.email)
+    return run.register(ctx, form)
+
+
+def _apply_account(run: AgreedRun, ctx: ServiceContext, p: ops.ApplyInternetService, received_at: datetime) -> bool:
+    return run.apply_internet_service(ctx, p.card_number, p.id_document_kind, p.password_hash, received_at)
+
+
+def _change_email(run: AgreedRun, ctx: ServiceContext, p: ops.ChangeEmail, _: datetime) -> bool:
+    return run.change_email(ctx, p.card_number, p.email)
+
+
+def _lend(run: AgreedRun, ctx: ServiceContext, p: ops.Lend, _: datetime) -> bool:
+    return run.lend(ctx, p.card_number, p.barcode, p.due_date)
+
+
+def _return(run: AgreedRun, ctx: ServiceContext, p: ops.Return, _: datetime) -> bool:
+    return run.return_item(ctx, p.barcode)
+
+
+def _renew(run: AgreedRun, ctx: ServiceContext, p: ops.Renew, _: datetime) -> bool:
+    return run.renew(ctx, p.card_number, p.barcode, p.new_due)
+
+
+# Re-issues, hand-overs and loads are rare and touch holds or passwords: always the services.
+_TAKERS: dict[ops.OperationType, Callable[[AgreedRun, ServiceContext, Any, datetime], bool]] = {
+    ops.OperationType.REGISTER_PATRON: _register,
+    ops.OperationType.APPLY_INTERNET_SERVICE: _apply_account,
+    ops.OperationType.CHANGE_EMAIL: _change_email,
+    ops.OperationType.LEND: _lend,
+    ops.OperationType.RETURN: _return,
+    ops.OperationType.RENEW: _renew,
+}
+
+
+class AgreedLane:
+    """One batch's agreed operations, held until `write`."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._session = ctx.session
+        self._run = AgreedRun(ctx.session, ctx.policy)
+        self._operations: list[dict[str, Any]] = []
+
+    def prepare(self, coming: Sequence[ops.Operation]) -> None:
+        """Read what the coming operations refer to (a few set queries for the whole run)."""
+        cards: set[str] = set()
+        barcodes: set[str] = set()
+        birth_dates: set[date] = set()
+        email_cards: set[str] = set()
+        for op in coming:
+            payload = op.payload
+            if op.type not in _TAKERS:
+                continue
+            card = getattr(payload, "card_number", None)
+            if card is not None:
+                cards.add(card)
+            barcode = getattr(payload, "barcode", None)
+            if barcode is not None:
+                barcodes.add(barcode)
+            if isinstance(payload, ops.RegisterPatron):
+                birth_dates.add(payload.birth_date)
+            elif isinstance(payload, ops.ChangeEmail):
+                email_cards.add(payload.card_number)
+        self._run.load(cards, barcodes, birth_dates, email_cards)
+
+    def take(self, ctx: ServiceContext, op: ops.Operation, received_at: datetime, row: dict[str, Any]) -> bool:
+        """Record `op` here if central agrees with it; `row` is its `sync_operation` row."""
+        taker = _TAKERS.get(op.type)
+        if taker is None or not taker(self._run, ctx, op.payload, received_at):
+            return False
+        self._operations.append(row)
+        return True
+
+    def write(self) -> None:
+        """Write what the lane holds, in the caller's transaction (before the services apply an
+        operation too, so that they read the rows as they now are)."""
+        self._run.write()
+        if self._operations:
+            columns = tuple(self._operations[0])
+            rows = [tuple(row.values()) for row in self._operations]
+            insert_rows(self._session.connection(), _OPERATION, columns, rows)
+            self._operations = []
+
+    def reload(self, coming: Sequence[ops.Operation]) -> None:
+        """After the services applied an operation: what was read may have changed; read it again."""
+        self._run.forget()
+        self.prepare(coming)
