@@ -50,8 +50,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+# Exact types (an enum member is a str or int subclass, so it is not among them).
+_PLAIN_TYPES = frozenset(_SCALARS)
+
+
 def to_plain(value: Any) -> Any:
     """`value` (dataclasses, dates, enums, tuples, sets, scalars) as JSON-ready data."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, _SCALARS) and not isinstance(value, Enum):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

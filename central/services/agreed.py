@@ -23,12 +23,23 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Table, exists, func, select
+from sqlalchemy import Connection, Select, Table, exists, func, select
 from sqlmodel import Session, col
 
 from central.bulk import insert_rows, update_rows
 from central.errors import CentralError
-from central.models import AuditEntry, Hold, InternetAccount, Item, ItemStatus, Loan, Patron, PatronBlock, PatronStatus
+from central.models import (
+    AuditEntry,
+    Bib,
+    Hold,
+    InternetAccount,
+    Item,
+    ItemStatus,
+    Loan,
+    Patron,
+    PatronBlock,
+    PatronStatus,
+)
 from central.models.circulation import OPEN_HOLD_STATUSES
 from central.services import audit
 from central.services.accounts import application_facts, new_account_values
@@ -112,6 +123,7 @@ class AgreedRun:
     def __init__(self, session: Session, policy: CirculationPolicy) -> None:
         self.session = session
         self.policy = policy
+        self._row_locks = session.get_bind().dialect.name == "postgresql"
         self.forget()
 
     def forget(self) -> None:
@@ -176,6 +188,10 @@ class AgreedRun:
         patrons = {str(p.id): p for card in cards if (p := self._patrons.get(card)) is not None and p.id is not None}
         if not patrons:
             return
+        if self._row_locks:
+            # A patron's own change online waits for the batch, and so comes after it (SPEC 10).
+            ids = sorted(int(key) for key in patrons)
+            self.session.execute(select(Patron.id).where(col(Patron.id).in_(ids)).order_by(Patron.id).with_for_update())
         changes = self.session.execute(
             select(AuditEntry.object_id, func.max(AuditEntry.at))
             .where(
@@ -192,11 +208,10 @@ class AgreedRun:
         if not barcodes:
             return
         self._barcodes_read |= barcodes
-        rows = self.session.execute(
-            select(Item.id, Item.barcode, Item.bib_id, Item.status, Item.current_location_id).where(
-                col(Item.barcode).in_(barcodes)
-            )
-        ).all()
+        query = select(Item.id, Item.barcode, Item.bib_id, Item.status, Item.current_location_id)
+        if self._row_locks:
+            query = self._lock_items_and_titles(barcodes, query)
+        rows = self.session.execute(query.where(col(Item.barcode).in_(barcodes))).all()
         by_id = {}
         for row in rows:
             item = _Item(row.id, row.barcode, row.bib_id, row.status, row.current_location_id)
@@ -231,6 +246,19 @@ class AgreedRun:
                 select(Hold.bib_id).where(col(Hold.bib_id).in_(bibs), col(Hold.status).in_(OPEN_HOLD_STATUSES))
             ).scalars()
         )
+
+    def _lock_items_and_titles(self, barcodes: set[str], query: Select[Any]) -> Select[Any]:
+        """PostgreSQL: hold the copies (FOR UPDATE) and their titles (FOR SHARE) until the batch commits.
+
+        What the lane read must stay true until it writes: a desk lending or taking back one of
+        these copies waits for the batch, and so does a hold placed on one of these titles
+        (`holds.place_hold` locks the title first, as this does, so the two cannot deadlock).
+        On SQLite the batch's transaction already holds the database's only write lock.
+        """
+        found = self.session.execute(select(Item.id, Item.bib_id).where(col(Item.barcode).in_(barcodes))).all()
+        titles = sorted({row.bib_id for row in found})
+        self.session.execute(select(Bib.id).where(col(Bib.id).in_(titles)).order_by(Bib.id).with_for_update(read=True))
+        return query.where(col(Item.id).in_([row.id for row in found])).order_by(Item.id).with_for_update()
 
     def _load_readings(self, birth_dates: set[date]) -> None:
         if not birth_dates:

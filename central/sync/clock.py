@@ -27,9 +27,9 @@ def place_in_time(
     received_at: datetime,
 ) -> Placement:
     """The effective time of an operation recorded at `wall_time` on the node."""
-    corrected = wall_time - timedelta(milliseconds=offset_ms or 0)
-    lower = max(t for t in (previous, earliest) if t is not None) if (previous or earliest) else None
-    effective = min(corrected, received_at)
+    corrected = wall_time - timedelta(milliseconds=offset_ms) if offset_ms else wall_time
+    lower = earliest if previous is None or (earliest is not None and earliest > previous) else previous
+    effective = corrected if corrected < received_at else received_at
     if lower is not None and effective < lower:
         effective = lower
     return Placement(effective, abs(effective - corrected))

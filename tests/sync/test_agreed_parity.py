@@ -8,6 +8,7 @@ test checks the lane really took most of it, so it cannot pass by declining ever
 
 import random
 import shutil
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -20,8 +21,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from central.db import make_engine, new_session
-from central.models import Bib, Conflict, Item, ItemStatus, Loan, LocationKind, SyncNode, metadata
+from central.models import Bib, Conflict, Item, ItemStatus, Loan, LocationKind, Patron, SyncNode, metadata
 from central.services import accounts, circulation, holds, patrons
+from central.services.agreed import AgreedRun
 from central.services.collection import NewCopy, add_copies, add_location
 from central.services.context import ServiceContext, transaction
 from central.sync import agreed
@@ -259,3 +261,48 @@ def test_b3_a_batch_whose_operations_all_agree_is_applied_by_the_lane_alone(
     engine.dispose()
     assert [c.status for c in copies] == [ItemStatus.AVAILABLE] * 3
     assert len(closed) == 3
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True)
+def test_r9_spec4_a_hold_placed_while_a_batch_is_taken_in_waits_for_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL runs a patron's hold beside the van's batch. The lane read "no hold on the title"
+    and renews on that; a hold placed in between must not slip under that renewal unseen: it
+    waits for the batch's lock on the title and is queued after it."""
+    _build(database_url)
+    renewal = ops.Operation(
+        str(uuid.UUID(int=7, version=4)), NODE, 1, 1, DAY, "1-000000", "BM1-S01",
+        ops.Renew(_card(22), _barcode(2), date(2026, 6, 10), date(2026, 6, 24)),
+    )  # fmt: skip
+    lane_read = threading.Event()
+    hold_placed = threading.Event()
+    write = AgreedRun.write
+
+    def slow_write(self: AgreedRun) -> None:
+        lane_read.set()
+        hold_placed.wait(timeout=2)  # the hold cannot finish while the batch holds the title
+        write(self)
+
+    monkeypatch.setattr(AgreedRun, "write", slow_write)
+    order: list[str] = []
+
+    def place() -> None:
+        lane_read.wait(timeout=30)
+        engine = make_engine(database_url)
+        with new_session(engine) as session:
+            patron = session.exec(select(Patron).where(Patron.card_number == _card(33))).one()
+            item = session.exec(select(Item).where(Item.barcode == _barcode(2))).one()
+            ctx = ServiceContext(session, CirculationPolicy(), "patron:33", 1, EVENING)
+            holds.place_hold(ctx, patron, item.bib_id, 1, "email")
+            order.append("hold")
+        hold_placed.set()
+        engine.dispose()
+
+    patron_thread = threading.Thread(target=place)
+    patron_thread.start()
+    (receipt,) = _apply(database_url, [renewal])
+    order.append("batch")
+    patron_thread.join(timeout=30)
+    assert receipt.operations[0].outcome == "applied"
+    assert order == ["batch", "hold"]
