@@ -6,7 +6,7 @@ writes, that costs as much as the database itself. Here the statement is compile
 column list and dialect, each value goes through its column type's own bind processor (so a UTC
 instant is stored exactly as the ORM stores it), and the driver's executemany gets plain tuples.
 
-Only `central.services.agreed` and the sync ingest use it: everywhere else the ORM's clarity is
+Only `central.services.agreed`, the sync ingest and the change log use it: everywhere else the ORM's clarity is
 worth more than its cost.
 """
 
@@ -52,21 +52,22 @@ def _compile(table: Table, columns: tuple[str, ...], key: str | None, dialect: D
 
 
 def _run(connection: Connection, compiled: _Compiled, rows: Iterable[Sequence[Any]]) -> None:
+    rows = list(rows)
+    if not rows:
+        return
     if compiled.order is not None:
         rows = [tuple(row[i] for i in compiled.order) for row in rows]
     processing = [(i, p) for i, p in enumerate(compiled.processors) if p is not None]
     if processing:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, process in processing:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
-        rows = converted
+        # Column by column: one processor call per distinct value (a batch's rows share many).
+        columns = list(zip(*rows, strict=True))
+        for i, process in processing:
+            done = {value: process(value) for value in set(columns[i])}
+            columns[i] = tuple(map(done.__getitem__, columns[i]))
+        rows = list(zip(*columns, strict=True))
     names = compiled.names
-    params: list[Any] = list(rows) if names is None else [dict(zip(names, r, strict=True)) for r in rows]
-    if params:
-        connection.exec_driver_sql(compiled.sql, params)
+    params: list[Any] = rows if names is None else [dict(zip(names, r, strict=True)) for r in rows]
+    connection.exec_driver_sql(compiled.sql, params)
 
 
 def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:

@@ -9,13 +9,14 @@ changes nothing.
 
 import gzip
 import hashlib
-import json
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
+
+import orjson
 
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.codec import FormatError, canonical_json, from_plain, to_plain
@@ -108,7 +109,11 @@ class Batch:
             )
         except ValueError as exc:
             raise exc if isinstance(exc, FormatError) else FormatError("", str(exc)) from exc
-        if batch.sha256() != document["sha256"]:
+        try:
+            computed = batch.sha256()
+        except ValueError as exc:  # a value the canonical form cannot carry (a lone surrogate ...)
+            raise FormatError("", str(exc)) from exc
+        if computed != document["sha256"]:
             raise FormatError("sha256", "the body does not match its checksum")
         return batch
 
@@ -125,8 +130,8 @@ def decode_json(wire: bytes) -> Any:
     if not inflater.eof:
         raise FormatError("", "truncated body")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise FormatError("", f"not JSON: {exc}") from exc
 
 
@@ -178,6 +183,11 @@ class Receipt:
     operations: tuple[OperationReceipt, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The plain form, built once: central stores it and sends it back (treat it as read-only)."""
+        return self._plain
+
+    @cached_property
+    def _plain(self) -> dict[str, Any]:
         return to_plain(self)
 
     @classmethod

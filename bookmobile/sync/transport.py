@@ -5,13 +5,13 @@ pauses; every attempt is signed afresh (new nonce, new timestamp), because centr
 nonce once. Retrying is safe: uploads are idempotent at central (a batch is applied once).
 """
 
-import json
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import requests
 
 from bookmobile.sync.errors import CentralRefused, CentralUnreachable
@@ -93,11 +93,11 @@ class CentralLink:
                     headers=self._headers(method, target, body, signed),
                     timeout=self.timeout_s,
                 )
-                document = json.loads(response.content) if response.content else {}
+                document = orjson.loads(response.content) if response.content else {}
             except _RETRYABLE as exc:
                 last_problem = type(exc).__name__
                 continue
-            except json.JSONDecodeError:
+            except orjson.JSONDecodeError:
                 last_problem = "incomplete answer"
                 continue
             if response.status_code >= 500:

@@ -1,25 +1,16 @@
 """Writing the audit log: every action by staff, patrons, nodes or the nightly job leaves a row."""
 
-import json
-from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from central.models import AuditEntry
 from central.services.context import ServiceContext
 
 
-def _default(value: Any) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-# One encoder for every row: `json.dumps` with options builds a new one per call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_default)
-
-
 def _dump(facts: dict[str, Any] | None) -> str:
-    return "" if facts is None else _ENCODER.encode(facts)
+    """Facts as JSON (dates and instants in ISO 8601, enums by value, anything else as its text)."""
+    return "" if facts is None else orjson.dumps(facts, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 # The columns of `entry`'s dictionary, in its order (for inserting many rows at once).

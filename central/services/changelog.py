@@ -23,14 +23,16 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import Table, event, func, select, text
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
+from central.bulk import insert_rows
 from central.models import ChangeLogEntry, Hold, InternetAccount, Item, Loan, Patron, PatronBlock
 
 # The advisory lock's key on PostgreSQL: "chgl" in ASCII, a number no other part of central uses.
 COMMIT_ORDER_LOCK = 0x6368676C
+_LOG: Table = ChangeLogEntry.__table__  # type: ignore[attr-defined]
 
 
 def change_keys(model: type, row: Any) -> list[tuple[str, int | None]]:
@@ -108,7 +110,7 @@ def _write_log(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
-    connection.execute(insert(ChangeLogEntry), [{"scope": scope, "key": key} for scope, key in sorted(changed)])
+    insert_rows(connection, _LOG, ("scope", "key"), sorted(changed))
 
 
 def stable_cursor(session: Session) -> int:
