@@ -2,11 +2,17 @@
 
 Figures (one run, same machine, same data):
 - `ingest_ops_per_s`: central applying the day in-process (`central.sync.ingest.ingest_batch`,
-  batches of 1,000, SQLite with synchronous=FULL) - every operation through the domain services.
+  the day cut into batches by bytes as a node cuts it, about 1,770 operations each; SQLite with
+  synchronous=FULL): operations central agrees with through the set-based lane
+  (`central.services.agreed`), any other through the per-operation services.
 - `ingest_http_ops_per_s`: the same day sent by a node over HTTP (Uvicorn on loopback, signed
   requests, gzip bodies), measured from the node's side.
 - `ingest_ceiling_ops_per_s`: a raw `executemany` of the same operation rows into a table of the
   same shape, one transaction per batch: what the disk and the database allow before any logic.
+- `ingest_writes_ceiling_ops_per_s`: every INSERT and UPDATE the ingest sent for the day (operation
+  rows, audit rows, loans, copies, patrons, accounts, the change log, receipts), captured in an
+  untimed run and sent again straight to the driver, batch by batch: the physical ceiling of all
+  the rows the day writes, not only the operation rows.
 - `wire_bytes_per_op`: compressed bytes on the wire per operation.
 Run: `scripts/bench ingest` (SQLite files under var/), or with
 `CENTRAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test scripts/bench ingest` on
@@ -21,10 +27,11 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import uvicorn
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import select
 
 from bench.databases import scratch_database, target
@@ -141,6 +148,45 @@ def ceiling(batches: list[Batch], database_url: str) -> float:
     return elapsed
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _captured_writes(library: Library, batches: list[Batch]) -> list[list[tuple[str, Any]]]:
+    """Every INSERT, UPDATE and DELETE the ingest sends to the driver, per transaction, with the
+    driver-ready parameters (an untimed run: only its statements are kept)."""
+    transactions: list[list[tuple[str, Any]]] = []
+    current: list[tuple[str, Any]] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if sql.lstrip().upper().startswith(_WRITES):
+            current.append((sql, parameters))
+
+    def committed(_conn: Any) -> None:
+        if current:
+            transactions.append(list(current))
+            current.clear()
+
+    event.listen(library.engine, "before_cursor_execute", statement)
+    event.listen(library.engine, "commit", committed)
+    try:
+        in_process(library, batches)
+    finally:
+        event.remove(library.engine, "before_cursor_execute", statement)
+        event.remove(library.engine, "commit", committed)
+    return transactions
+
+
+def writes_ceiling(library: Library, writes: list[list[tuple[str, Any]]]) -> float:
+    """Seconds to send the same statements with the same parameters straight to the driver, one
+    transaction per batch as the ingest commits them: the rows of the day, with no logic."""
+    started = time.perf_counter()
+    for statements in writes:
+        with library.engine.begin() as conn:
+            for sql, parameters in statements:
+                conn.exec_driver_sql(sql, parameters)
+    return time.perf_counter() - started
+
+
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
     batches = _batches(day)
@@ -160,9 +206,18 @@ def run() -> Iterator[Figure]:
             remote.engine.dispose()
         with scratch_database(base, "ceiling") as url:
             raw = ceiling(batches, url)
+        with scratch_database(base, "captured") as url:
+            captured = build_library(url)
+            writes = _captured_writes(captured, _batches(day))
+            captured.engine.dispose()
+        with scratch_database(base, "replayed") as url:
+            replay = build_library(url)
+            all_rows = writes_ceiling(replay, writes)
+            replay.engine.dispose()
     wire = sum(len(batch.encode()) for batch in batches)
     database = target()
     yield Figure(f"ingest_ops_per_s[{database}]", round(OPERATIONS / seconds), "ops/s", goal=">= 20000")
     yield Figure(f"ingest_http_ops_per_s[{database}]", round(OPERATIONS / http_seconds), "ops/s", goal=">= 10000")
     yield Figure(f"ingest_ceiling_ops_per_s[{database}]", round(OPERATIONS / raw), "ops/s")
+    yield Figure(f"ingest_writes_ceiling_ops_per_s[{database}]", round(OPERATIONS / all_rows), "ops/s")
     yield Figure("wire_bytes_per_op", round(wire / OPERATIONS, 1), "bytes", goal="<= 80")

@@ -47,34 +47,40 @@ def decode_instant(text: str) -> datetime:
 _SCALARS = (str, int, float, bool, type(None))
 
 
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
-# Exact types (an enum member is a str or int subclass, so it is not among them).
-_PLAIN_TYPES = frozenset(_SCALARS)
-
-
 def to_plain(value: Any) -> Any:
     """`value` (dataclasses, dates, enums, tuples, sets, scalars) as JSON-ready data."""
-    if type(value) in _PLAIN_TYPES:
-        return value
-    if isinstance(value, _SCALARS) and not isinstance(value, Enum):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: to_plain(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return encode_instant(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted(to_plain(v) for v in value)
+    kind = type(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How to make a value of this exact type plain (worked out once per type: a batch has thousands)."""
+    if issubclass(kind, Enum):
+        return lambda value: value.value
+    if issubclass(kind, _SCALARS):
+        return _same
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda value: {name: to_plain(getattr(value, name)) for name in names}
+    if issubclass(kind, datetime):
+        return encode_instant
+    if issubclass(kind, date):
+        return date.isoformat
+    if issubclass(kind, list | tuple):
+        return lambda value: [to_plain(v) for v in value]
+    if issubclass(kind, set | frozenset):
+        return lambda value: sorted(to_plain(v) for v in value)
+    return _same
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def canonical_json(value: Any) -> bytes:
@@ -92,31 +98,31 @@ def canonical_json(value: Any) -> bytes:
 
 def from_plain(tp: Any, data: Any, path: str = "") -> Any:
     """Rebuild a value of type `tp` from JSON data, refusing anything of the wrong shape."""
-    return _decoder(tp)(data, path)
+    return decoder(tp)(data, path)
 
 
 Decoder = Callable[[Any, str], Any]
 
 
 @cache
-def _decoder(tp: Any) -> Decoder:
-    """The function that decodes a `tp`, worked out once per type (a batch decodes thousands)."""
+def decoder(tp: Any) -> Decoder:
+    """`from_plain` for one type, worked out once: `decoder(tp)(data, path)` (a batch decodes thousands)."""
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
-        return _optional_decoder(tp)
+        return _optionaldecoder(tp)
     if origin in (tuple, frozenset):
-        element = _decoder(typing.get_args(tp)[0])
+        element = decoder(typing.get_args(tp)[0])
         return lambda data, path: origin(element(v, f"{path}[{i}]") for i, v in enumerate(_as_list(data, path)))
     if dataclasses.is_dataclass(tp):
-        return _dataclass_decoder(tp)  # type: ignore[arg-type]
-    return _scalar_decoder(tp)
+        return _dataclassdecoder(tp)  # type: ignore[arg-type]
+    return _scalardecoder(tp)
 
 
-def _optional_decoder(tp: Any) -> Decoder:
+def _optionaldecoder(tp: Any) -> Decoder:
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     if len(args) != 1:
         raise TypeError(f"only X | None unions are supported, not {tp}")
-    inner = _decoder(args[0])
+    inner = decoder(args[0])
     return lambda data, path: None if data is None else inner(data, path)
 
 
@@ -126,27 +132,31 @@ def _as_list(data: Any, path: str) -> list[Any]:
     return data
 
 
-def _dataclass_decoder(cls: type) -> Decoder:
+def _dataclassdecoder(cls: type) -> Decoder:
     hints = typing.get_type_hints(cls)
     fields = [
         (
             f.name,
-            _decoder(hints[f.name]),
+            decoder(hints[f.name]),
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
         )
         for f in dataclasses.fields(cls)
     ]
     names = frozenset(name for name, _, _ in fields)
+    field_paths: dict[str, tuple[str, ...]] = {}  # by the object's own path: where each field sits
 
     def decode(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
             raise FormatError(path, "expected an object")
         if not names.issuperset(data):
             raise FormatError(path, f"unknown field(s): {', '.join(sorted(set(data) - names))}")
+        paths = field_paths.get(path)
+        if paths is None:
+            paths = field_paths[path] = tuple(f"{path}.{name}" if path else name for name, _, _ in fields)
         values: dict[str, Any] = {}
-        for name, decode_field, required in fields:
+        for (name, decode_field, required), field_path in zip(fields, paths, strict=True):
             if name in data:
-                values[name] = decode_field(data[name], f"{path}.{name}" if path else name)
+                values[name] = decode_field(data[name], field_path)
             elif required:
                 raise FormatError(path, f"missing field: {name}")
         try:
@@ -157,7 +167,7 @@ def _dataclass_decoder(cls: type) -> Decoder:
     return decode
 
 
-def _scalar_decoder(tp: Any) -> Decoder:
+def _scalardecoder(tp: Any) -> Decoder:
     if tp is datetime or tp is date:
         parse = decode_instant if tp is datetime else date.fromisoformat
 

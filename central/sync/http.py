@@ -18,7 +18,7 @@ from central.services.context import ServiceContext
 from central.settings import Settings
 from central.sync import devices, downstream, ingest
 from central.sync.errors import BadRequest
-from central.sync.ingest import ingest_batch
+from central.sync.ingest import collector_paused, ingest_batch
 from sync_protocol.batch import Batch, decode_json, encode_json
 from sync_protocol.codec import FormatError, to_plain
 from sync_protocol.timezone import utc_now
@@ -128,11 +128,13 @@ async def upload(request: Request) -> Response:
     """Apply one batch exactly once; the receipt lists every operation's outcome."""
 
     def work(ctx: ServiceContext, body: bytes) -> dict[str, Any]:
-        try:
-            batch = Batch.decode(body)
-        except FormatError as error:
-            raise BadRequest("bad_batch", "バッチが壊れています(途中で切れたか改変されました)。", str(error)) from None
-        return ingest_batch(ctx, _node(ctx), batch).to_dict()
+        with collector_paused():  # decoding allocates as much as applying (see `collector_paused`)
+            try:
+                batch = Batch.decode(body)
+            except FormatError as error:
+                broken = "バッチが壊れています(途中で切れたか改変されました)。"
+                raise BadRequest("bad_batch", broken, str(error)) from None
+            return ingest_batch(ctx, _node(ctx), batch).to_dict()
 
     return await _run(request, work)
 

@@ -35,7 +35,7 @@ from sync_protocol.operations import Operation
 
 def ingest_batch(ctx: ServiceContext, node: SyncNode, batch: Batch) -> Receipt:
     """Apply `batch` from `node` exactly once and return the receipt (the stored one on a replay)."""
-    with _collector_paused(), transaction(ctx.session):
+    with collector_paused(), transaction(ctx.session):
         node = _lock(ctx, node)
         if batch.node_id != node.code:
             raise BadRequest("wrong_node", "別の端末のバッチです。", "The batch belongs to another node.")
@@ -72,7 +72,7 @@ _paused_lock = threading.Lock()
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector waits while a batch is taken in.
 
     A batch of a thousand operations allocates a few hundred thousand short-lived objects, and
