@@ -128,6 +128,8 @@ class AgreedRun:
 
     def forget(self) -> None:
         """Drop what was read (a service changed the database since): `load` again before the next call."""
+        if getattr(self, "_audits", None):
+            raise RuntimeError("write what the run holds before forgetting what it read")
         self._patrons: dict[str, _Patron] = {}
         self._items: dict[str, _Item] = {}
         self._open_loans: dict[int, _Loan] = {}  # by item id
