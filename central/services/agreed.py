@@ -138,6 +138,7 @@ class AgreedRun:
         self._cards_read: set[str] = set()
         self._barcodes_read: set[str] = set()
         self._birth_dates_read: set[date] = set()
+        self._email_cards_read: set[str] = set()
         self._pending_patrons: list[tuple[_Patron, dict[str, Any]]] = []
         self._pending_accounts: list[tuple[_Patron, dict[str, Any]]] = []
         self._touched_loans: list[_Loan] = []
@@ -187,6 +188,8 @@ class AgreedRun:
 
     def _load_email_changes(self, cards: set[str]) -> None:
         """The last change of each of these patrons' e-mail, as `sync.apply` reads it from the audit log."""
+        cards = cards - self._email_cards_read
+        self._email_cards_read |= cards
         patrons = {str(p.id): p for card in cards if (p := self._patrons.get(card)) is not None and p.id is not None}
         if not patrons:
             return

@@ -60,21 +60,34 @@ _TAKERS: dict[ops.OperationType, Callable[[AgreedRun, ServiceContext, Any, datet
 }
 
 
+# After the services applied an operation, the lane reads again for at most this many of the coming
+# operations (and the next ones when it gets there): a batch with many disagreements would
+# otherwise read the rest of the batch again after each of them.
+RELOAD_WINDOW = 256
+
+
 class AgreedLane:
-    """One batch's agreed operations, held until `write`."""
+    """One batch's agreed operations, held until `write`.
+
+    The lane has read what operations `[..., ready_until)` refer to; `read_ahead` reads further
+    before an operation past that point is offered to it.
+    """
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._session = ctx.session
         self._run = AgreedRun(ctx.session, ctx.policy)
         self._operations: list[dict[str, Any]] = []
+        self.ready_until = 0
 
-    def prepare(self, coming: Sequence[ops.Operation]) -> None:
-        """Read what the coming operations refer to (a few set queries for the whole run)."""
+    def prepare(self, operations: Sequence[ops.Operation], start: int, count: int | None = None) -> None:
+        """Read what `operations[start:start + count]` (all the rest by default) refer to, in a few
+        set queries; what was read already stays as it is."""
+        end = len(operations) if count is None else min(len(operations), start + count)
         cards: set[str] = set()
         barcodes: set[str] = set()
         birth_dates: set[date] = set()
         email_cards: set[str] = set()
-        for op in coming:
+        for op in operations[start:end]:
             payload = op.payload
             if op.type not in _TAKERS:
                 continue
@@ -89,6 +102,12 @@ class AgreedLane:
             elif isinstance(payload, ops.ChangeEmail):
                 email_cards.add(payload.card_number)
         self._run.load(cards, barcodes, birth_dates, email_cards)
+        self.ready_until = end
+
+    def read_ahead(self, operations: Sequence[ops.Operation], position: int) -> None:
+        """Make sure what `operations[position]` refers to has been read."""
+        if position >= self.ready_until:
+            self.prepare(operations, position, RELOAD_WINDOW)
 
     def take(self, ctx: ServiceContext, op: ops.Operation, received_at: datetime, row: dict[str, Any]) -> bool:
         """Record `op` here if central agrees with it; `row` is its `sync_operation` row."""
@@ -108,7 +127,8 @@ class AgreedLane:
             insert_rows(self._session.connection(), _OPERATION, columns, rows)
             self._operations = []
 
-    def reload(self, coming: Sequence[ops.Operation]) -> None:
-        """After the services applied an operation: what was read may have changed; read it again."""
+    def reload(self, operations: Sequence[ops.Operation], start: int) -> None:
+        """After the services applied an operation: what was read may have changed; forget it and
+        read again for the next `RELOAD_WINDOW` operations from `start`."""
         self._run.forget()
-        self.prepare(coming)
+        self.prepare(operations, start, RELOAD_WINDOW)

@@ -3,8 +3,9 @@
 Stages, all inside one transaction so a crash at any point leaves either nothing or everything:
 lock the node; answer a replay with its stored receipt; refuse a gap; for each operation already
 held compare bodies (same -> duplicate, different -> the node is a clone or an old backup:
-quarantine); apply the rest in order through the services; store operations, conflicts, the new
-high-water mark and the receipt.
+quarantine); apply the rest in order - set-wise when central agrees with them (`agreed`), else
+through the services (`apply`); store operations, conflicts, the new high-water mark and the
+receipt.
 """
 
 import gc
@@ -132,10 +133,11 @@ def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[Operatio
         if prior.sha256 != op.sha256():
             return receipts + _diverged(ctx, node, prior, operations[position:])
         receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.DUPLICATE, prior.code))
-    lane.prepare(operations[new:])
+    lane.prepare(operations, new)
     actor = f"node:{node.code}"
     for position in range(new, len(operations)):
         op = operations[position]
+        lane.read_ahead(operations, position)
         placement = place_in_time(
             op.wall_time,
             node.clock_offset_ms,
@@ -151,7 +153,7 @@ def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[Operatio
         if clock_wrong or not lane.take(op_ctx, op, ctx.now, row):
             lane.write()
             receipts.append(_apply(ctx, node, op, op_ctx, row, clock_wrong))
-            lane.reload(operations[position + 1 :])
+            lane.reload(operations, position + 1)
         else:
             receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.APPLIED))
     lane.write()

@@ -146,13 +146,13 @@ def _day(seed: int, count: int) -> list[ops.Operation]:
     return result
 
 
-def _apply(url: str, day: list[ops.Operation]) -> list[Receipt]:
-    """Send the day in batches of 60, each taken in by central at EVENING."""
+def _apply(url: str, day: list[ops.Operation], batch_size: int = 60) -> list[Receipt]:
+    """Send the day in batches, each taken in by central at EVENING."""
     engine = make_engine(url)
     receipts = []
     with new_session(engine) as session:
-        for start in range(0, len(day), 60):
-            run = tuple(day[start : start + 60])
+        for start in range(0, len(day), batch_size):
+            run = tuple(day[start : start + batch_size])
             node = session.exec(select(SyncNode).where(SyncNode.code == NODE)).one()
             ctx = ServiceContext(session, CirculationPolicy(), "system:test", None, EVENING)
             receipts.append(ingest_batch(ctx, node, Batch(NODE, 1, run[0].seq, run[-1].seq, run)))
@@ -195,10 +195,15 @@ def second_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest
     server.disconnect(database_url)
 
 
-@pytest.mark.parametrize("seed", [3, 17])
+@pytest.mark.parametrize(
+    ("seed", "batch_size", "window"),
+    [(3, 60, agreed.RELOAD_WINDOW), (17, 60, agreed.RELOAD_WINDOW), (5, 240, 7)],
+    ids=["seed3", "seed17", "one-batch-small-read-windows"],
+)
 def test_b3_the_set_based_lane_leaves_every_table_as_the_services_would(
-    database_url: str, second_url: str, seed: int, monkeypatch: pytest.MonkeyPatch
+    database_url: str, second_url: str, seed: int, batch_size: int, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(agreed, "RELOAD_WINDOW", window)
     day = _day(seed, 240)
     taken: Counter[bool] = Counter()
     take = agreed.AgreedLane.take
@@ -209,7 +214,7 @@ def test_b3_the_set_based_lane_leaves_every_table_as_the_services_would(
 
     monkeypatch.setattr(agreed.AgreedLane, "take", counting)
     _build(database_url)
-    with_lane = _apply(database_url, day)
+    with_lane = _apply(database_url, day, batch_size)
     lane_tables = _tables(database_url)
     assert taken[True] > 90 and taken[False] > 20, taken
 
@@ -217,7 +222,7 @@ def test_b3_the_set_based_lane_leaves_every_table_as_the_services_would(
     if second_url == database_url:
         _empty(database_url)
     _build(second_url)
-    reference = _apply(second_url, day)
+    reference = _apply(second_url, day, batch_size)
     reference_tables = _tables(second_url)
 
     assert with_lane == reference
