@@ -70,7 +70,7 @@ def _applied(library: Library) -> int:
 
 
 def in_process(library: Library, batches: list[Batch]) -> float:
-    """Seconds to apply every batch through the services."""
+    """Seconds for central to take in every batch (`ingest_batch`, as the sync endpoint calls it)."""
     started = time.perf_counter()
     for batch in batches:
         with new_session(library.engine) as session:
