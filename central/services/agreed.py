@@ -18,6 +18,7 @@ operation through the services (which find the disagreement and say so), calls `
 The state kept here is only valid inside the caller's transaction, between `load` and `forget`.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -152,10 +153,14 @@ class AgreedRun:
         """Read the patrons, copies, open loans and holds the coming operations refer to, the
         readings of people born on the days of their registrations (SPEC 6), and when the patrons
         whose e-mail they change last changed it (SPEC 10)."""
-        self._load_patrons(cards - self._cards_read)
-        self._load_email_changes(email_cards)
-        self._load_items(barcodes - self._barcodes_read)
-        self._load_readings(birth_dates - self._birth_dates_read)
+        for part in _parts(cards - self._cards_read):
+            self._load_patrons(part)
+        for part in _parts(email_cards):
+            self._load_email_changes(part)
+        for part in _parts(barcodes - self._barcodes_read):
+            self._load_items(part)
+        for part in _parts(birth_dates - self._birth_dates_read):
+            self._load_readings(part)
 
     def _load_patrons(self, cards: set[str]) -> None:
         if not cards:
@@ -545,6 +550,17 @@ _LOAN_COLUMNS = (
     "returned_location_id",
 )
 _AUDIT_OBJECT_ID = audit.COLUMNS.index("object_id")
+
+
+# Values per IN list: a batch cut at 512 KiB names fewer, but one may carry up to 16 MiB, and
+# SQLite takes at most 32,766 parameters in a statement (PostgreSQL 65,535).
+_IN_LIST = 2000
+
+
+def _parts(values: set[Any]) -> Iterator[set[Any]]:
+    listed = list(values)
+    for start in range(0, len(listed), _IN_LIST):
+        yield set(listed[start : start + _IN_LIST])
 
 
 def _new_ids(connection: Connection, table: Table, count: int) -> list[int]:

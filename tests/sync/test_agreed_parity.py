@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from central.db import make_engine, new_session
 from central.models import Bib, Conflict, Item, ItemStatus, Loan, LocationKind, Patron, SyncNode, metadata
 from central.services import accounts, circulation, holds, patrons
+from central.services import agreed as agreed_run
 from central.services.agreed import AgreedRun
 from central.services.collection import NewCopy, add_copies, add_location
 from central.services.context import ServiceContext, transaction
@@ -196,14 +197,21 @@ def second_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 
 
 @pytest.mark.parametrize(
-    ("seed", "batch_size", "window"),
-    [(3, 60, agreed.RELOAD_WINDOW), (17, 60, agreed.RELOAD_WINDOW), (5, 240, 7)],
-    ids=["seed3", "seed17", "one-batch-small-read-windows"],
+    ("seed", "batch_size", "window", "in_list"),
+    [(3, 60, agreed.RELOAD_WINDOW, 2000), (17, 60, agreed.RELOAD_WINDOW, 2000), (5, 240, 7, 5)],
+    ids=["seed3", "seed17", "one-batch-small-read-windows-and-in-lists"],
 )
 def test_b3_the_set_based_lane_leaves_every_table_as_the_services_would(
-    database_url: str, second_url: str, seed: int, batch_size: int, window: int, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    second_url: str,
+    seed: int,
+    batch_size: int,
+    window: int,
+    in_list: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(agreed, "RELOAD_WINDOW", window)
+    monkeypatch.setattr(agreed_run, "_IN_LIST", in_list)
     day = _day(seed, 240)
     taken: Counter[bool] = Counter()
     take = agreed.AgreedLane.take
