@@ -8,16 +8,15 @@ Run: `scripts/bench bootstrap`.
 """
 
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import requests
-import uvicorn
 
 from bench.day import NODE, build_library
 from bench.figures import Figure
+from bench.serving import served
 from bookmobile.clock import SystemClock
 from bookmobile.node import init_node
 from bookmobile.settings import Settings as NodeSettings
@@ -26,7 +25,6 @@ from bookmobile.store.snapshot_tables import read_snapshot, replace_snapshot
 from bookmobile.sync.pull import full_pull
 from bookmobile.sync.transport import CentralLink
 from central.settings import Settings
-from central.web.app import create_app
 
 PATRONS = 100_000
 COPIES = 20_000
@@ -39,32 +37,22 @@ def run() -> Iterator[Figure]:
         base = Path(folder)
         library = build_library(f"sqlite:///{base / 'central.db'}", patrons=PATRONS, copies=COPIES)
         settings = Settings(database_url=f"sqlite:///{base / 'central.db'}", data_dir=base)
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
         sizes: list[int] = []
         http = requests.Session()
         http.hooks["response"].append(lambda r, *_a, **_k: sizes.append(int(r.headers.get("Content-Length", 0))))
-        link = CentralLink(f"http://127.0.0.1:{port}", NODE, library.key, http=http, timeout_s=300, attempts=1)
-        try:
-            with init_node(NodeSettings(data_dir=base / "van"), NODE, SystemClock()) as node:
-                link.handshake()
-                sizes.clear()
-                started = time.perf_counter()
-                full_pull(node, link)
-                seconds = time.perf_counter() - started
-                snapshot = read_snapshot(node.conn)
-                assert snapshot is not None and len(snapshot.roster) == PATRONS and len(snapshot.items) == COPIES
-                started = time.perf_counter()
-                with write_transaction(node.conn):
-                    replace_snapshot(node.conn, snapshot, snapshot.generated_at)
-                ceiling = time.perf_counter() - started
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with served(settings) as url, init_node(NodeSettings(data_dir=base / "van"), NODE, SystemClock()) as node:
+            link = CentralLink(url, NODE, library.key, http=http, timeout_s=300, attempts=1)
+            link.handshake()
+            sizes.clear()
+            started = time.perf_counter()
+            full_pull(node, link)
+            seconds = time.perf_counter() - started
+            snapshot = read_snapshot(node.conn)
+            assert snapshot is not None and len(snapshot.roster) == PATRONS and len(snapshot.items) == COPIES
+            started = time.perf_counter()
+            with write_transaction(node.conn):
+                replace_snapshot(node.conn, snapshot, snapshot.generated_at)
+            ceiling = time.perf_counter() - started
     yield Figure("bootstrap_s", round(seconds, 2), "s", goal="<= 10")
     yield Figure("bootstrap_bytes", sizes[-1], "bytes", goal="<= 5000000")
     yield Figure("bootstrap_ceiling_s", round(ceiling, 2), "s")

@@ -22,7 +22,6 @@ scratch databases created beside the named one (and dropped). Names carry the da
 
 import dataclasses
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -30,20 +29,19 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import uvicorn
 from sqlalchemy import event, func
 from sqlmodel import select
 
 from bench.databases import scratch_database, target
 from bench.day import DAY, NODE, Library, build_library, operations
 from bench.figures import Figure
+from bench.serving import served
 from bookmobile.sync.transport import CentralLink
 from central.db import make_engine, new_session
 from central.models import SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.settings import Settings
 from central.sync.ingest import ingest_batch
-from central.web.app import create_app
 from sync_protocol.batch import Batch, cut_batches
 from sync_protocol.operations import Operation
 from sync_protocol.policy import CirculationPolicy
@@ -81,24 +79,14 @@ def in_process(library: Library, batches: list[Batch]) -> float:
 
 def over_http(library: Library, batches: list[Batch], database_url: str, folder: Path) -> float:
     """Seconds for a node to send every batch to central served by Uvicorn on loopback."""
-    settings = Settings(database_url=database_url, data_dir=folder)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    link = CentralLink(f"http://127.0.0.1:{port}", NODE, library.key, timeout_s=300, attempts=1)
-    try:
+    with served(Settings(database_url=database_url, data_dir=folder)) as url:
+        link = CentralLink(url, NODE, library.key, timeout_s=300, attempts=1)
         link.handshake()
         bodies = [batch.encode() for batch in batches]
         started = time.perf_counter()
         for body in bodies:
             link.call("POST", "/sync/v1/batches", body)
         return time.perf_counter() - started
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 _CEILING = sa.Table(

@@ -11,7 +11,7 @@ from typing import Annotated, TextIO
 import typer
 
 from bookmobile.cli.context import AppContext, state
-from bookmobile.cli.desk_commands import print_loan, print_return
+from bookmobile.cli.desk_commands import print_loan, print_patron_line, print_return
 from bookmobile.cli.output import emit_receipt, render_error
 from bookmobile.desk.lending import LoanLine, lend
 from bookmobile.desk.patrons import identify_patron
@@ -88,7 +88,7 @@ def _greet(app: AppContext, node: Node, scan: str) -> PatronView | None:
     except BookmobileError as error:
         render_error(app.err, error, app.lang)
         return None
-    app.out.print(text("patron_line", app.lang, name=patron.name, card=patron.card_number, loans=patron.open_loans))
+    print_patron_line(app, patron)
     return patron
 
 

@@ -18,6 +18,7 @@ from bookmobile.desk.returns import ReturnLine, ReturnNote, take_back
 from bookmobile.errors import BookmobileError, SomeItemsFailed
 from bookmobile.messages import text
 from bookmobile.receipts import loan_receipt, receipt_header, renewal_receipt
+from bookmobile.store.local_view import PatronView
 
 T = TypeVar("T")
 
@@ -47,11 +48,13 @@ def lend_command(
     app = state(ctx)
     with app.open_node() as node:
         patron = identify_patron(node, card)
-        app.out.print(text("patron_line", app.lang, name=patron.name, card=patron.card_number, loans=patron.open_loans))
-        lines = _each(app, barcodes, lambda b: lend(node, patron.card_number, b), lambda line: print_loan(app, line))
+        print_patron_line(app, patron)
+        lines = for_each_barcode(
+            app, barcodes, lambda b: lend(node, patron.card_number, b), lambda line: print_loan(app, line)
+        )
         if lines:
             emit_receipt(app, loan_receipt(receipt_header(node), lines, app.lang))
-    _fail_if_any(barcodes, lines)
+    fail_if_any(barcodes, lines)
 
 
 def return_command(
@@ -61,8 +64,8 @@ def return_command(
     """返却(予約の入った資料は取り置きを指示)。 Take items back; says when a hold waits for one."""
     app = state(ctx)
     with app.open_node() as node:
-        lines = _each(app, barcodes, lambda b: take_back(node, b), lambda line: print_return(app, line))
-    _fail_if_any(barcodes, lines)
+        lines = for_each_barcode(app, barcodes, lambda b: take_back(node, b), lambda line: print_return(app, line))
+    fail_if_any(barcodes, lines)
 
 
 def renew_command(
@@ -73,10 +76,10 @@ def renew_command(
     """延長(R9: 延滞なし・予約なし・未延長のときのみ、延長日+14日)。 Renew loans under R9."""
     app = state(ctx)
     with app.open_node() as node:
-        lines = _each(app, barcodes, lambda b: renew(node, b, card), lambda line: _print_renewal(app, line))
+        lines = for_each_barcode(app, barcodes, lambda b: renew(node, b, card), lambda line: _print_renewal(app, line))
         if lines:
             emit_receipt(app, renewal_receipt(receipt_header(node), lines, app.lang))
-    _fail_if_any(barcodes, lines)
+    fail_if_any(barcodes, lines)
 
 
 def hand_over_command(
@@ -92,7 +95,9 @@ def hand_over_command(
         emit_receipt(app, loan_receipt(receipt_header(node), [line], app.lang))
 
 
-def _each(app: AppContext, barcodes: list[str], action: Callable[[str], T], show: Callable[[T], None]) -> list[T]:
+def for_each_barcode(
+    app: AppContext, barcodes: list[str], action: Callable[[str], T], show: Callable[[T], None]
+) -> list[T]:
     """Run `action` per barcode; a refused one is reported and the next one still runs."""
     done: list[T] = []
     for barcode in barcodes:
@@ -106,9 +111,13 @@ def _each(app: AppContext, barcodes: list[str], action: Callable[[str], T], show
     return done
 
 
-def _fail_if_any(asked: list[str], done: list[object]) -> None:
+def fail_if_any(asked: list[str], done: list[object]) -> None:
     if len(done) < len(asked):
         raise SomeItemsFailed(failed=len(asked) - len(done))
+
+
+def print_patron_line(app: AppContext, patron: PatronView) -> None:
+    app.out.print(text("patron_line", app.lang, name=patron.name, card=patron.card_number, loans=patron.open_loans))
 
 
 def print_loan(app: AppContext, line: LoanLine) -> None:

@@ -1,6 +1,7 @@
 """Patron commands: register a card, the internet service in person (R1-R7), e-mail (R12)."""
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -8,11 +9,12 @@ import typer
 
 from bookmobile.cli.context import state
 from bookmobile.cli.output import emit_receipt
-from bookmobile.desk.accounts import apply_internet_service, reissue_password
+from bookmobile.desk.accounts import IssuedPassword, apply_internet_service, reissue_password
 from bookmobile.desk.forms import NewPatron
 from bookmobile.desk.registration import change_email, register_patron
 from bookmobile.errors import InvalidField
 from bookmobile.messages import text
+from bookmobile.node import Node
 from bookmobile.receipts import password_receipt, receipt_header, registration_receipt
 from sync_protocol.normalize import nfkc
 from sync_protocol.operations import IdDocumentKind
@@ -22,6 +24,8 @@ email_app = typer.Typer(help="メールアドレス(R12の確認つき)。 A pat
 
 _CARD_HELP = "利用者カード番号。 The library card number."
 _ID_HELP = "確認した本人確認書類の種類(番号は記録しません)。 The kind of ID document seen (R2; never its number)."
+_Card = Annotated[str, typer.Argument(help=_CARD_HELP)]
+_IdKind = Annotated[IdDocumentKind, typer.Option(help=_ID_HELP)]
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -74,27 +78,33 @@ def register_command(
 @internet_app.command("apply")
 def internet_apply(
     ctx: typer.Context,
-    card: Annotated[str, typer.Argument(help=_CARD_HELP)],
-    id_kind: Annotated[IdDocumentKind, typer.Option(help=_ID_HELP)],
+    card: _Card,
+    id_kind: _IdKind,
 ) -> None:
     """カードをお持ちの方のインターネットサービス申込み(R1, R2, R4, R5)。 Apply with an existing card."""
-    app = state(ctx)
-    with app.open_node() as node:
-        issued = apply_internet_service(node, card, id_kind)
-        app.out.print(text("internet_issued", app.lang), style="green")
-        emit_receipt(app, password_receipt(receipt_header(node), issued, app.lang))
+    _issue_password(ctx, apply_internet_service, card, id_kind)
 
 
 @internet_app.command("reissue")
 def internet_reissue(
     ctx: typer.Context,
-    card: Annotated[str, typer.Argument(help=_CARD_HELP)],
-    id_kind: Annotated[IdDocumentKind, typer.Option(help=_ID_HELP)],
+    card: _Card,
+    id_kind: _IdKind,
 ) -> None:
     """パスワードを忘れた方に仮パスワードを再発行(R7、旧パスワードは無効)。 Re-issue a forgotten password."""
+    _issue_password(ctx, reissue_password, card, id_kind)
+
+
+def _issue_password(
+    ctx: typer.Context,
+    action: Callable[[Node, str, IdDocumentKind], IssuedPassword],
+    card: str,
+    id_kind: IdDocumentKind,
+) -> None:
+    """Both internet-service commands: issue through `action`, confirm, and print the password receipt."""
     app = state(ctx)
     with app.open_node() as node:
-        issued = reissue_password(node, card, id_kind)
+        issued = action(node, card, id_kind)
         app.out.print(text("internet_issued", app.lang), style="green")
         emit_receipt(app, password_receipt(receipt_header(node), issued, app.lang))
 
@@ -102,7 +112,7 @@ def internet_reissue(
 @email_app.command("set")
 def email_set(
     ctx: typer.Context,
-    card: Annotated[str, typer.Argument(help=_CARD_HELP)],
+    card: _Card,
     address: Annotated[str, typer.Argument(help="新しいメールアドレス。 The new address.")],
 ) -> None:
     """メールアドレスを登録・変更する(R12: 「..」「.@」は不可)。 Set a patron's e-mail address."""
@@ -113,7 +123,7 @@ def email_set(
 
 
 @email_app.command("remove")
-def email_remove(ctx: typer.Context, card: Annotated[str, typer.Argument(help=_CARD_HELP)]) -> None:
+def email_remove(ctx: typer.Context, card: _Card) -> None:
     """メールアドレスを削除する。 Remove a patron's e-mail address."""
     app = state(ctx)
     with app.open_node() as node:

@@ -8,9 +8,8 @@ import typer
 from rich.table import Table
 
 from bookmobile.cli.context import AppContext, state
-from bookmobile.cli.output import render_error
-from bookmobile.desk.routes import HoldAnswer, Whereabouts, load, patron_holds, route_of_day, to_load
-from bookmobile.errors import BookmobileError, SomeItemsFailed
+from bookmobile.cli.desk_commands import fail_if_any, for_each_barcode
+from bookmobile.desk.routes import HoldAnswer, LoadLine, Whereabouts, load, patron_holds, route_of_day, to_load
 from bookmobile.messages import text
 from bookmobile.store.timetable import StopHold, VisitView
 
@@ -79,20 +78,13 @@ def load_command(
         if not barcodes:
             _print_to_load(app, to_load(node))
             return
-        failed = 0
-        for barcode in barcodes:
-            try:
-                line = load(node, barcode)
-            except BookmobileError as error:
-                render_error(app.err, error, app.lang)
-                failed += 1
-                continue
-            visit = visit_text(line.visit, app.lang)
-            app.out.print(
-                text("loaded", app.lang, barcode=line.barcode, title=line.title, stop=line.stop_name, visit=visit)
-            )
-    if failed:
-        raise SomeItemsFailed(failed=failed)
+        lines = for_each_barcode(app, barcodes, lambda b: load(node, b), lambda line: _print_loaded(app, line))
+    fail_if_any(barcodes, lines)
+
+
+def _print_loaded(app: AppContext, line: LoadLine) -> None:
+    visit = visit_text(line.visit, app.lang)
+    app.out.print(text("loaded", app.lang, barcode=line.barcode, title=line.title, stop=line.stop_name, visit=visit))
 
 
 def _print_to_load(app: AppContext, rows: list[tuple[StopHold, VisitView | None]]) -> None:

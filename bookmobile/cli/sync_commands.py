@@ -7,6 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bookmobile.cli.context import AppContext, state
 from bookmobile.messages import text
+from bookmobile.node import Node
 from bookmobile.sync.errors import CentralUnreachable
 from bookmobile.sync.session import SyncReport, enrol, sync_once, watch
 
@@ -48,12 +49,12 @@ def sync_command(
         _show(app, watch(lambda: _sync_with_progress(app, node), interval, waiting))
 
 
-def _sync_with_progress(app: AppContext, node: object) -> SyncReport:
+def _sync_with_progress(app: AppContext, node: Node) -> SyncReport:
     columns = (TextColumn(text("sync_progress", app.lang)), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=app.err, transient=True) as progress:
         task = progress.add_task("push", total=None)
         return sync_once(
-            node,  # type: ignore[arg-type]
+            node,
             app.settings,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import col, select
 
+from central.cli.staff import OPERATOR
 from central.db import make_engine, new_session
 from central.models import SyncNode
 from central.services.context import ServiceContext, transaction
@@ -20,7 +21,7 @@ node_app = typer.Typer(help="Bookmobile nodes (devices that sync).", no_args_is_
 def _admin(settings: Settings) -> ServiceContext:
     """The operator acting from the server's terminal (the audit log names them "operator:cli")."""
     session = new_session(make_engine(settings.database_url))
-    return ServiceContext(session, settings.policy(), "operator:cli", None)
+    return ServiceContext(session, settings.policy(), OPERATOR, None)
 
 
 @node_app.command("add", help="Register a bookmobile laptop and print its one-time enrolment code (valid 24 h).")

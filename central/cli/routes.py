@@ -25,6 +25,8 @@ stop_app = typer.Typer(help="Stops (ステーション): create, edit, put on or
 route_app.add_typer(stop_app, name="stop")
 
 Day = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"], help="The day, YYYY-MM-DD.")]
+RouteCode = Annotated[str, typer.Argument(help="Route code.")]
+StopCode = Annotated[str, typer.Argument(help="Stop code.")]
 COLUMN_LABELS = {"lends": "貸出", "returns": "返却", "registrations": "登録", "hand_overs": "予約受渡"}
 REASON_HELP = "holiday (休館日), breakdown (故障) or other."
 
@@ -76,7 +78,7 @@ def add(
 
 @route_app.command("edit", help="Change a route's name or rule; options left out keep their value.")
 def edit(
-    code: Annotated[str, typer.Argument(help="Route code.")],
+    code: RouteCode,
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
     weekday: Annotated[str | None, typer.Option(help="New weekday: mon..sun or 月..日.")] = None,
     starts: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="New first day.")] = None,
@@ -102,7 +104,7 @@ def edit(
 
 @route_app.command("assign", help="Let another van serve a route (its stops move with it).")
 def assign(
-    code: Annotated[str, typer.Argument(help="Route code.")],
+    code: RouteCode,
     van: Annotated[str, typer.Option(help="Location code of the van.")],
 ) -> None:
     with operator_context() as ctx:
@@ -130,7 +132,7 @@ def list_visits(
 
 @route_app.command("cancel", help="Cancel a visit (holiday, breakdown): the whole route that day, or one stop.")
 def cancel(
-    code: Annotated[str, typer.Argument(help="Route code.")],
+    code: RouteCode,
     day: Day,
     reason: Annotated[CancelReason, typer.Option(help=REASON_HELP)] = CancelReason.HOLIDAY,
     note: Annotated[str, typer.Option(help="A note for staff and the patrons' pages.")] = "",
@@ -147,7 +149,7 @@ def cancel(
 
 @route_app.command("restore", help="Undo a cancellation: the visit takes place after all.")
 def restore(
-    code: Annotated[str, typer.Argument(help="Route code.")],
+    code: RouteCode,
     day: Day,
     stop: Annotated[str | None, typer.Option(help="The stop, if only one stop was cancelled.")] = None,
 ) -> None:
@@ -217,7 +219,7 @@ def stop_create(
 
 @stop_app.command("edit", help="Correct a stop's name, reading or address (the code stays).")
 def stop_edit(
-    code: Annotated[str, typer.Argument(help="Stop code.")],
+    code: StopCode,
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
     reading: Annotated[str | None, typer.Option(help="New reading.")] = None,
     address: Annotated[str | None, typer.Option(help="New address.")] = None,
@@ -235,8 +237,8 @@ def stop_edit(
 
 @stop_app.command("attach", help="Put a stop on a route with the van's time window there (or change it).")
 def stop_attach(
-    route: Annotated[str, typer.Argument(help="Route code.")],
-    stop: Annotated[str, typer.Argument(help="Stop code.")],
+    route: RouteCode,
+    stop: StopCode,
     at: Annotated[str, typer.Option(help="Time window, e.g. 10:00-10:40.")],
 ) -> None:
     arrives, departs = _time_window(at)
@@ -248,8 +250,8 @@ def stop_attach(
 
 @stop_app.command("detach", help="Take a stop off a route.")
 def stop_detach(
-    route: Annotated[str, typer.Argument(help="Route code.")],
-    stop: Annotated[str, typer.Argument(help="Stop code.")],
+    route: RouteCode,
+    stop: StopCode,
 ) -> None:
     with operator_context() as ctx:
         routes.detach_stop(ctx, routes.route_by_code(ctx.session, route), routes.stop_by_code(ctx.session, stop))

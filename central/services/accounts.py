@@ -249,3 +249,8 @@ def remove_email(ctx: ServiceContext, patron: Patron) -> Patron:
         ctx.session.add(patron)
         audit.record(ctx, "patron.change_email", "patron", patron.id, before=before, after={"email": None})
         return patron
+
+
+def set_email(ctx: ServiceContext, patron: Patron, raw: str | None) -> Patron:
+    """A change recorded elsewhere (a van, or an admin taking the van's side): an address, or none."""
+    return remove_email(ctx, patron) if raw is None else change_email(ctx, patron, raw)

@@ -16,7 +16,6 @@ from central.models import (
     Bib,
     Contributor,
     Hold,
-    InternetAccount,
     Item,
     ItemStatus,
     Loan,
@@ -25,6 +24,7 @@ from central.models import (
     Patron,
 )
 from central.models.circulation import OPEN_HOLD_STATUSES
+from central.services.accounts import account_of
 from central.services.context import ServiceContext
 from central.services.holds import queue_place
 from central.services.lookup import bib_by_id
@@ -139,7 +139,7 @@ def _place(location: Location) -> Place:
 
 def patron_summary(ctx: ServiceContext, patron: Patron) -> PatronSummary:
     """The signed-in patron, with R6's flag: still on the temporary password."""
-    account = ctx.session.exec(select(InternetAccount).where(InternetAccount.patron_id == patron.id)).first()
+    account = account_of(ctx, patron)
     return PatronSummary(
         card_number=patron.card_number,
         name=patron.name,

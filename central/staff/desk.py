@@ -1,6 +1,7 @@
 """The main desk's use cases as staff run them: each wraps the circulation and account services in
 one transaction and returns a receipt of plain values for the page (what to say to the patron)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,11 +9,15 @@ from sqlmodel import col, select
 
 from central.errors import NotFound
 from central.models import Bib, Hold, HoldStatus, Item, Location, Patron, PatronBlock
-from central.services.accounts import apply_internet_service, reissue_password
+from central.models.circulation import OPEN_HOLD_STATUSES
+from central.services.accounts import IssuedPassword, apply_internet_service, reissue_password
 from central.services.circulation import lend, renew_by_barcode, return_item
 from central.services.context import ServiceContext, transaction
 from central.services.lookup import item_by_barcode, patron_by_card, patron_by_id
 from central.services.patrons import Registration, add_block, lift_block, register_patron
+
+# An account service that issues a temporary password to a patron (apply, reissue).
+PasswordIssuer = Callable[[ServiceContext, Patron, str], IssuedPassword]
 
 
 @dataclass(frozen=True)
@@ -81,24 +86,24 @@ def register_at_desk(ctx: ServiceContext, form: Registration, id_document_kind: 
         )
 
 
-def apply_at_desk(ctx: ServiceContext, patron_id: int, id_document_kind: str) -> IssuedCard:
-    """R1-R4 for a patron who already has a card."""
+def _issue_for(ctx: ServiceContext, patron_id: int, id_document_kind: str, issue: PasswordIssuer) -> IssuedCard:
+    """Run `issue` for the carded patron in one transaction and describe the password it issued."""
     with transaction(ctx.session):
         patron = patron_by_id(ctx.session, patron_id)
-        issued = apply_internet_service(ctx, patron, id_document_kind)
+        issued = issue(ctx, patron, id_document_kind)
         return IssuedCard(
             patron_id, patron.card_number, patron.name, issued.temporary_password, issued.account.active_from
         )
+
+
+def apply_at_desk(ctx: ServiceContext, patron_id: int, id_document_kind: str) -> IssuedCard:
+    """R1-R4 for a patron who already has a card."""
+    return _issue_for(ctx, patron_id, id_document_kind, apply_internet_service)
 
 
 def reissue_at_desk(ctx: ServiceContext, patron_id: int, id_document_kind: str) -> IssuedCard:
     """R7: a new temporary password in person; the old one stops working at once."""
-    with transaction(ctx.session):
-        patron = patron_by_id(ctx.session, patron_id)
-        issued = reissue_password(ctx, patron, id_document_kind)
-        return IssuedCard(
-            patron_id, patron.card_number, patron.name, issued.temporary_password, issued.account.active_from
-        )
+    return _issue_for(ctx, patron_id, id_document_kind, reissue_password)
 
 
 def lend_at_desk(ctx: ServiceContext, card_number: str, barcode: str) -> LendReceipt:
@@ -113,7 +118,7 @@ def lend_at_desk(ctx: ServiceContext, card_number: str, barcode: str) -> LendRec
             select(Hold.id).where(
                 Hold.patron_id == patron.id,
                 Hold.bib_id == item.bib_id,
-                col(Hold.status).in_([HoldStatus.QUEUED, HoldStatus.IN_TRANSIT, HoldStatus.READY]),
+                col(Hold.status).in_(OPEN_HOLD_STATUSES),
             )
         ).first()
         loan = lend(ctx, patron, item.barcode)

@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from sqlmodel import col, or_, select
 
-from central.models import InternetAccount, Location, Patron, PatronBlock
+from central.models import Location, Patron, PatronBlock
+from central.services.accounts import account_of
 from central.services.context import ServiceContext, transaction
 from central.services.lookup import patron_by_id
 from central.services.patron_view import HoldView, LoanView, holds_of, loans_of
@@ -66,7 +67,7 @@ class PatronHit:
 
 
 def _account(ctx: ServiceContext, patron: Patron) -> AccountView | None:
-    account = ctx.session.exec(select(InternetAccount).where(InternetAccount.patron_id == patron.id)).first()
+    account = account_of(ctx, patron)
     if account is None:
         return None
     return AccountView(

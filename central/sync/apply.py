@@ -26,7 +26,7 @@ from central.services.offline import (
     record_offline_renewal,
     record_offline_return,
 )
-from central.services.patrons import Registration, register_patron
+from central.services.patrons import Registration, reading_key, register_patron
 from sync_protocol import operations as ops
 from sync_protocol.activation import Channel
 from sync_protocol.batch import Outcome
@@ -61,30 +61,27 @@ def _patron(ctx: ServiceContext, card: str) -> Patron:
     try:
         return patron_by_card(ctx.session, card)
     except CentralError as error:
-        raise Held(
-            Disagreement(
-                "unknown_card",
-                f"移動図書館の操作にある利用者番号「{card}」が本館に見つかりません。",
-                "保留中:利用者を特定して紐付けるか、操作を無効にしてください。",
-                {"error": error.code},
-                needs_admin=True,
-            )
-        ) from None
+        raise _unknown("unknown_card", f"利用者番号「{card}」", "利用者", error) from None
 
 
 def _item(ctx: ServiceContext, barcode: str) -> Item:
     try:
         return item_by_barcode(ctx.session, barcode)
     except CentralError as error:
-        raise Held(
-            Disagreement(
-                "unknown_barcode",
-                f"移動図書館の操作にある資料バーコード「{barcode}」が本館に見つかりません。",
-                "保留中:資料を特定して紐付けるか、操作を無効にしてください。",
-                {"error": error.code},
-                needs_admin=True,
-            )
-        ) from None
+        raise _unknown("unknown_barcode", f"資料バーコード「{barcode}」", "資料", error) from None
+
+
+def _unknown(kind: str, named: str, what: str, error: CentralError) -> Held:
+    """SPEC 7: a card or barcode central does not know; the operation waits for an admin to link it."""
+    return Held(
+        Disagreement(
+            kind,
+            f"移動図書館の操作にある{named}が本館に見つかりません。",
+            f"保留中:{what}を特定して紐付けるか、操作を無効にしてください。",
+            {"error": error.code},
+            needs_admin=True,
+        )
+    )
 
 
 def _register(oc: OperationContext, p: ops.RegisterPatron) -> Applied:
@@ -128,8 +125,8 @@ def _same_person(ctx: ServiceContext, p: ops.RegisterPatron) -> list[Patron]:
     candidates = ctx.session.exec(
         select(Patron).where(Patron.birth_date == p.birth_date, Patron.status == PatronStatus.ACTIVE)
     ).all()
-    reading = fold_for_search(p.name_reading).replace(" ", "")
-    return [c for c in candidates if fold_for_search(c.name_reading).replace(" ", "") == reading]
+    reading = reading_key(p.name_reading)
+    return [c for c in candidates if reading_key(c.name_reading) == reading]
 
 
 def _apply_account(oc: OperationContext, p: ops.ApplyInternetService) -> Applied:
@@ -243,10 +240,7 @@ def _change_email(oc: OperationContext, p: ops.ChangeEmail) -> Applied:
                 )
             ]
         )
-    if p.email is None:
-        accounts.remove_email(ctx, patron)
-    else:
-        accounts.change_email(ctx, patron, p.email)
+    accounts.set_email(ctx, patron, p.email)
     return Applied()
 
 

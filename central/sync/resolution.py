@@ -213,10 +213,7 @@ def _take_van(ctx: ServiceContext, conflict: Conflict, operation: SyncOperation 
     payload = envelope_of(operation).payload
     patron = patron_by_card(ctx.session, payload.card_number)  # type: ignore[union-attr]
     if isinstance(payload, ops.ChangeEmail):
-        if payload.email is None:
-            accounts.remove_email(ctx, patron)
-        else:
-            accounts.change_email(ctx, patron, payload.email)
+        accounts.set_email(ctx, patron, payload.email)
         return _Done("移動図書館で記録されたメールアドレスを採用しました。", {"email": payload.email})
     if isinstance(payload, ops.ReissuePassword):
         accounts.reissue_password(

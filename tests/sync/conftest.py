@@ -1,11 +1,13 @@
 """Fixtures for central's sync side: an enrolled node and a way to send it operations in-process."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.models import Location, SyncNode
@@ -17,6 +19,16 @@ from sync_protocol.batch import Batch, Receipt
 from sync_protocol.signing import new_private_key, public_key_of
 from tests.central.conftest import *  # noqa: F403 - fixtures shared with central's tests
 from tests.central.conftest import NOW
+from tests.sync.harness import prepared_central, serve
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[tuple[str, Engine, str]]:
+    """Central served by Uvicorn on loopback with one van registered: (URL, engine, enrolment code)."""
+    settings, engine, code = prepared_central(tmp_path / "central")
+    with serve(settings) as url:
+        yield url, engine, code
+    engine.dispose()
 
 
 @pytest.fixture

@@ -21,15 +21,7 @@ from central.services.holds import place_hold
 from central.services.lookup import patron_by_card
 from central.services.patrons import add_block
 from sync_protocol.policy import CirculationPolicy
-from tests.sync.harness import CARDS, VAN_COPIES, enrolled_van, prepared_central, serve
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[str, Engine, str]]:
-    settings, engine, code = prepared_central(tmp_path / "central")
-    with serve(settings) as url:
-        yield url, engine, code
-    engine.dispose()
+from tests.sync.harness import CARDS, VAN_COPIES, enrolled_van
 
 
 @pytest.fixture

@@ -36,17 +36,7 @@ from tests.sync.harness import (
     enrolled_van,
     faulty_session,
     node_settings,
-    prepared_central,
-    serve,
 )
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[str, Engine, str]]:
-    settings, engine, code = prepared_central(tmp_path / "central")
-    with serve(settings) as url:
-        yield url, engine, code
-    engine.dispose()
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ Each is several transactions, so each write is run again on its own after a tran
 run again whole would check the old password after the new one was stored, and fail.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from central.errors import AuthenticationFailed
 from central.models import Patron
 from central.retry import retrying
@@ -14,6 +17,19 @@ from central.services.context import ServiceContext
 from central.web.security import sessions, throttle
 from central.web.security.sessions import SignedIn
 from central.web.state import WebState
+
+T = TypeVar("T")
+
+
+def throttled(ctx: ServiceContext, keys: throttle.Keys, limits: throttle.Limits, check: Callable[[], T]) -> T:
+    """Check the throttle, then run `check`; an AuthenticationFailed from it is recorded as a failed
+    attempt (run again on its own after a transient failure) and raised again."""
+    throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
+    try:
+        return check()
+    except AuthenticationFailed:
+        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
+        raise
 
 
 def sign_in(
@@ -25,13 +41,7 @@ def sign_in(
     comes after the password was proven.
     """
     keys = throttle.keys_for(state.secret, card_number, address)
-    limits = state.throttle_limits
-    throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
-    try:
-        patron = authenticate(ctx, card_number, password)
-    except AuthenticationFailed:
-        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
-        raise
+    patron = throttled(ctx, keys, state.throttle_limits, lambda: authenticate(ctx, card_number, password))
     retrying(ctx.session, lambda: throttle.forget_card(ctx.session, keys))
     token = retrying(ctx.session, lambda: sessions.start(ctx.session, patron, kind, ctx.now, state.session_lifetime))
     return patron, token
@@ -46,11 +56,10 @@ def change_own_password(
     cannot be used to guess the password.
     """
     keys = throttle.keys_for(state.secret, signed_in.patron.card_number, address)
-    limits = state.throttle_limits
-    throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
-    try:
-        retrying(ctx.session, lambda: change_password(ctx, signed_in.patron, current, new))
-    except AuthenticationFailed:
-        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
-        raise
+    throttled(
+        ctx,
+        keys,
+        state.throttle_limits,
+        lambda: retrying(ctx.session, lambda: change_password(ctx, signed_in.patron, current, new)),
+    )
     retrying(ctx.session, lambda: sessions.keep_only(ctx.session, signed_in))

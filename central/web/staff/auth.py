@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
-from central.errors import AuthenticationFailed
 from central.retry import retrying
 from central.services.context import ServiceContext
 from central.staff import sessions
@@ -19,6 +18,7 @@ from central.web.deps import ClientAddress, GuestContextDep
 from central.web.errors import returns_to
 from central.web.rendering import local_path, redirect
 from central.web.security import csrf, throttle
+from central.web.security.credentials import throttled
 from central.web.security.flash import Flash
 from central.web.staff.deps import CurrentStaff, StaffContext, node_silence, staff_session_lifetime
 from central.web.staff.rendering import render
@@ -44,13 +44,7 @@ def _sign_in(ctx: ServiceContext, state: WebState, username: str, password: str,
     """Throttle, then the password; a session on success. Failures count as on the patrons' side,
     and each write is run again on its own after a transient failure, as there."""
     keys = _keys(state, username, address)
-    limits = state.throttle_limits
-    throttle.ensure_allowed(ctx.session, keys, limits, ctx.now)
-    try:
-        user = authenticate_staff(ctx, username, password)
-    except AuthenticationFailed:
-        retrying(ctx.session, lambda: throttle.record_failure(ctx.session, keys, limits, ctx.now))
-        raise
+    user = throttled(ctx, keys, state.throttle_limits, lambda: authenticate_staff(ctx, username, password))
     retrying(ctx.session, lambda: throttle.forget_card(ctx.session, keys))
     return retrying(ctx.session, lambda: sessions.start(ctx, user, staff_session_lifetime(state)))
 

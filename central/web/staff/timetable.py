@@ -39,6 +39,11 @@ def _day(text: str) -> date:
         raise InvalidInput("bad_date", "日付を正しく入力してください。", "Enter a valid date.") from None
 
 
+def _to_route(request: Request, code: str, text: str, section: str) -> Response:
+    """Back to the route's page, with `text` shown in its `section`."""
+    return redirect(request, f"/staff/routes/{code}", [Flash(text, "info", section)])
+
+
 def _rule(kind: RuleKind, weekday: int, starts: str, every: int, nth: int, until: str) -> Rule:
     ends = _day(until) if until.strip() else None
     return Rule(kind, weekday, _day(starts), every, nth if kind is RuleKind.MONTHLY else None, ends)
@@ -109,14 +114,14 @@ def edit(
     route = routes.route_by_code(ctx.session, code)
     rule = _rule(rule_kind, weekday, starts, every, nth, until)
     retrying(ctx.session, lambda: routes.edit_route(ctx, route, name, rule))
-    return redirect(request, f"/staff/routes/{code}", [Flash("巡回の規則を更新しました。", "info", "rule")])
+    return _to_route(request, code, "巡回の規則を更新しました。", "rule")
 
 
 @router.post("/routes/{code}/van", dependencies=[Depends(returns_to("/staff/routes/{code}", "van"))])
 def assign(request: Request, ctx: StaffContext, code: Code, van: Text) -> Response:
     route, bookmobile = routes.route_by_code(ctx.session, code), routes.van_by_code(ctx.session, van)
     retrying(ctx.session, lambda: routes.assign_van(ctx, route, bookmobile))
-    return redirect(request, f"/staff/routes/{code}", [Flash("担当の移動図書館を変更しました。", "info", "van")])
+    return _to_route(request, code, "担当の移動図書館を変更しました。", "van")
 
 
 @router.post("/routes/{code}/stops", dependencies=[Depends(returns_to("/staff/routes/{code}", "stops"))])
@@ -130,14 +135,14 @@ def attach(
 ) -> Response:
     route, place = routes.route_by_code(ctx.session, code), routes.stop_by_code(ctx.session, stop)
     retrying(ctx.session, lambda: routes.attach_stop(ctx, route, place, arrives, departs))
-    return redirect(request, f"/staff/routes/{code}", [Flash("ステーションの時刻を登録しました。", "info", "stops")])
+    return _to_route(request, code, "ステーションの時刻を登録しました。", "stops")
 
 
 @router.post("/routes/{code}/stops/{stop}/detach", dependencies=[Depends(returns_to("/staff/routes/{code}", "stops"))])
 def detach(request: Request, ctx: StaffContext, code: Code, stop: Code) -> Response:
     route, place = routes.route_by_code(ctx.session, code), routes.stop_by_code(ctx.session, stop)
     retrying(ctx.session, lambda: routes.detach_stop(ctx, route, place))
-    return redirect(request, f"/staff/routes/{code}", [Flash("ステーションを外しました。", "info", "stops")])
+    return _to_route(request, code, "ステーションを外しました。", "stops")
 
 
 @router.post("/routes/{code}/cancel", dependencies=[Depends(returns_to("/staff/routes/{code}", "visits"))])
@@ -158,7 +163,7 @@ def cancel(
     text = "運休にしました。"
     if outcome.holds_waiting:
         text += f" 車両で受取待ちの予約が{outcome.holds_waiting}件あります。利用者へ連絡してください。"
-    return redirect(request, f"/staff/routes/{code}", [Flash(text, "info", "visits")])
+    return _to_route(request, code, text, "visits")
 
 
 @router.post("/routes/{code}/restore", dependencies=[Depends(returns_to("/staff/routes/{code}", "visits"))])
@@ -166,7 +171,7 @@ def restore(request: Request, ctx: StaffContext, code: Code, day: DayText, stop:
     route, when = routes.route_by_code(ctx.session, code), _day(day)
     where = routes.stop_by_code(ctx.session, stop) if stop else None
     retrying(ctx.session, lambda: routes.restore_visit(ctx, route, when, where))
-    return redirect(request, f"/staff/routes/{code}", [Flash("運休を取り消しました。", "info", "visits")])
+    return _to_route(request, code, "運休を取り消しました。", "visits")
 
 
 @router.post("/stops", dependencies=[Depends(returns_to("/staff/routes", "new-stop"))])
