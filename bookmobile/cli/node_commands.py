@@ -16,6 +16,7 @@ from bookmobile.status import NodeStatus, node_status
 from bookmobile.store import meta
 from bookmobile.store.connection import reading
 from bookmobile.store.local_view import holds_at_stop
+from bookmobile.store.snapshot_tables import stops
 from sync_protocol.timezone import TOKYO
 
 snapshot_app = typer.Typer(help="本館からのデータ(スナップショット)。 The snapshot from central.", no_args_is_help=True)
@@ -39,8 +40,8 @@ def init(
 ) -> None:
     """この端末を車両として初期化する。 Create the node's database for NODE_ID."""
     app = state(ctx)
-    with init_node(app.settings, node_id.strip(), epoch=epoch):
-        app.out.print(text("initialised", app.lang, node_id=node_id, path=app.settings.database_path))
+    with init_node(app.settings, node_id.strip(), epoch=epoch) as node:
+        app.out.print(text("initialised", app.lang, node_id=node.node_id, path=app.settings.database_path))
 
 
 @snapshot_app.command("load")
@@ -67,8 +68,8 @@ def stop_set(
     """現在の停車場所を設定する(以後の操作に記録される)。 Set the stop new actions are credited to."""
     app = state(ctx)
     with app.open_node() as node:
-        name = set_stop(node, code)
-    app.out.print(text("stop_set", app.lang, name=name, code=code.strip()))
+        stop = set_stop(node, code)
+    app.out.print(text("stop_set", app.lang, name=stop.name, code=stop.code))
 
 
 @stop_app.command("list")
@@ -78,8 +79,8 @@ def stop_list(ctx: typer.Context) -> None:
     with app.open_node() as node, reading(node.conn) as conn:
         node.snapshot()
         current = meta.get(conn, meta.CURRENT_STOP)
-        for code, name in conn.execute("SELECT code, name FROM snap_stop ORDER BY code"):
-            app.out.print(f"{'*' if code == current else ' '} {code}  {name}")
+        for stop in stops(conn):
+            app.out.print(f"{'*' if stop.code == current else ' '} {stop.code}  {stop.name}")
 
 
 def status(ctx: typer.Context) -> None:

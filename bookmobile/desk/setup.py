@@ -16,7 +16,7 @@ from bookmobile.store.local_view import stop_name
 from bookmobile.store.snapshot_tables import replace_snapshot
 from sync_protocol.codec import FormatError
 from sync_protocol.normalize import nfkc
-from sync_protocol.snapshot import Snapshot
+from sync_protocol.snapshot import Snapshot, Stop
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def load_snapshot(node: Node, snapshot: Snapshot) -> LoadedSnapshot:
     return LoadedSnapshot(len(snapshot.roster), len(snapshot.items), len(snapshot.holds), len(snapshot.stops))
 
 
-def set_stop(node: Node, code: str) -> str:
-    """Make `code` the stop new operations are credited to; returns the stop's name."""
+def set_stop(node: Node, code: str) -> Stop:
+    """Make `code` the stop new operations are credited to; returns the stop as stored (its code
+    normalised, and its name)."""
     code = nfkc(code)
     with write_transaction(node.conn):
         node.snapshot()
@@ -60,4 +61,4 @@ def set_stop(node: Node, code: str) -> str:
         if name is None:
             raise UnknownStop(code=code)
         meta.put(node.conn, meta.CURRENT_STOP, code)
-    return name
+    return Stop(code, name)

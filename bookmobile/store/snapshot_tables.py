@@ -138,6 +138,11 @@ def snapshot_info(conn: sqlite3.Connection) -> SnapshotInfo | None:
     )
 
 
+def stops(conn: sqlite3.Connection) -> tuple[Stop, ...]:
+    """The van's stops from the loaded snapshot, by code (none before the first load)."""
+    return tuple(Stop(code, name) for code, name in conn.execute("SELECT code, name FROM snap_stop ORDER BY code"))
+
+
 def read_snapshot(conn: sqlite3.Connection) -> Snapshot | None:
     """The stored snapshot as a value (to apply central's changes to it), or None before the first load."""
     info = snapshot_info(conn)
@@ -152,7 +157,7 @@ def read_snapshot(conn: sqlite3.Connection) -> Snapshot | None:
         generated_at=info.generated_at,
         library_name=info.library_name,
         policy=info.policy,
-        stops=tuple(Stop(c, n) for c, n in conn.execute("SELECT code, name FROM snap_stop ORDER BY code")),
+        stops=stops(conn),
         card_blocks=tuple(
             CardNumberBlock(f, la) for f, la in conn.execute("SELECT first, last FROM snap_card_block ORDER BY first")
         ),

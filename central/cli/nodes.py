@@ -7,21 +7,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import col, select
 
-from central.cli.staff import OPERATOR
-from central.db import make_engine, new_session
+from central.cli.staff import operator_context
 from central.models import SyncNode
-from central.services.context import ServiceContext, transaction
+from central.services.context import transaction
 from central.services.lookup import location_by_code
-from central.settings import Settings
 from central.sync import devices
 
 node_app = typer.Typer(help="Bookmobile nodes (devices that sync).", no_args_is_help=True)
-
-
-def _admin(settings: Settings) -> ServiceContext:
-    """The operator acting from the server's terminal (the audit log names them "operator:cli")."""
-    session = new_session(make_engine(settings.database_url))
-    return ServiceContext(session, settings.policy(), OPERATOR, None)
 
 
 @node_app.command("add", help="Register a bookmobile laptop and print its one-time enrolment code (valid 24 h).")
@@ -30,8 +22,7 @@ def add(
     van: Annotated[str, typer.Option(help="Location code of the bookmobile it rides on.")] = "BM1",
     card_block: Annotated[bool, typer.Option(help="Also give it a block of card numbers.")] = True,
 ) -> None:
-    ctx = _admin(Settings())
-    with transaction(ctx.session):
+    with operator_context() as ctx, transaction(ctx.session):
         issued = devices.register_node(ctx, code, location_by_code(ctx.session, van))
         block = devices.allocate_card_block(ctx, issued.node) if card_block else None
     console = Console()
@@ -42,23 +33,22 @@ def add(
 
 @node_app.command("code", help="Issue a new one-time enrolment code (to re-enrol a rebuilt or quarantined node).")
 def code(node: Annotated[str, typer.Argument(help="The node id.")]) -> None:
-    ctx = _admin(Settings())
-    issued = devices.issue_enrolment_code(ctx, devices.node_by_code(ctx, node))
+    with operator_context() as ctx:
+        issued = devices.issue_enrolment_code(ctx, devices.node_by_code(ctx, node))
     Console().print(f"enrolment code for {node} (shown once): [bold]{issued.code}[/]")
 
 
 @node_app.command("revoke", help="Stop a node at once (lost or stolen laptop): its requests are refused.")
 def revoke(node: Annotated[str, typer.Argument(help="The node id.")]) -> None:
-    ctx = _admin(Settings())
-    devices.revoke(ctx, devices.node_by_code(ctx, node))
+    with operator_context() as ctx:
+        devices.revoke(ctx, devices.node_by_code(ctx, node))
     Console().print(f"node {node} revoked")
 
 
 @node_app.command("list", help="List nodes with status, epoch, high-water mark, last contact and clock offset.")
 def list_nodes() -> None:
-    ctx = _admin(Settings())
     table = Table("node", "status", "epoch", "high water", "last contact", "clock offset (s)")
-    with transaction(ctx.session):
+    with operator_context() as ctx, transaction(ctx.session):
         for node in ctx.session.exec(select(SyncNode).order_by(col(SyncNode.code))):
             offset = "" if node.clock_offset_ms is None else f"{node.clock_offset_ms / 1000:+.1f}"
             contact = node.last_contact_at.isoformat(timespec="seconds") if node.last_contact_at else "never"

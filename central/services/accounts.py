@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from central.errors import AuthenticationFailed, InvalidInput, NotFound, RuleRefused
 from central.models import IdDocumentKind, InternetAccount, Patron, PatronStatus
@@ -38,7 +38,13 @@ class IssuedPassword:
 
 
 def account_of(ctx: ServiceContext, patron: Patron) -> InternetAccount | None:
-    return ctx.session.exec(select(InternetAccount).where(InternetAccount.patron_id == patron.id)).first()
+    """The patron's internet account, or None before the first application."""
+    return account_of_patron_id(ctx.session, patron.id)
+
+
+def account_of_patron_id(session: Session, patron_id: int | None) -> InternetAccount | None:
+    """`account_of` for code that holds only a session and an id (the web's patron sessions)."""
+    return session.exec(select(InternetAccount).where(InternetAccount.patron_id == patron_id)).first()
 
 
 def _id_document(kind: str) -> IdDocumentKind:

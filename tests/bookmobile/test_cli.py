@@ -163,6 +163,22 @@ def test_holds_and_stops(cli) -> None:
     assert unknown.exit_code == 1 and "S99" in unknown.stderr
 
 
+def test_stop_set_echoes_the_code_as_stored_not_as_typed(cli) -> None:
+    cli.ready()
+    result = cli("stop", "set", "\u3000Ｓ０２\u3000")  # full-width, between ideographic spaces
+    assert result.exit_code == 0, result.output
+    assert "現在の停車場所: 真志喜児童センター (S02)" in result.stdout
+    assert "Ｓ０２" not in result.stdout
+    assert "* S02" in cli("stop", "list").stdout
+
+
+def test_init_echoes_the_node_id_as_stored_not_as_typed(cli) -> None:
+    result = cli("init", "  van-1 ")
+    assert result.exit_code == 0, result.output
+    assert "車両 van-1 として初期化しました" in result.stdout
+    assert "van-1 / 1" in cli("status").stdout
+
+
 def test_renew_from_the_cli(cli) -> None:
     cli.ready()
     cli("lend", TARO, "B0001")

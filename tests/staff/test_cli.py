@@ -13,7 +13,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from central.cli import app
-from central.errors import RuleRefused
+from central.errors import NotFound, RuleRefused
 from central.models import Item, Patron
 from central.services.context import ServiceContext
 from central.staff.accounts import StaffMember, authenticate_staff
@@ -112,3 +112,23 @@ def test_b5_a_desk_account_cannot_resolve_from_the_terminal(
     refused = run("conflicts", "resolve", str(conflict.id), "keep", "--by", desk.username)
     assert isinstance(refused.exception, RuleRefused)  # type: ignore[attr-defined]
     assert reload(session, conflict).status == "auto"
+
+
+def test_central_node_add_code_revoke_and_list_act_as_the_terminals_operator(
+    run: Callable[..., object], locations: dict, session: Session
+) -> None:
+    """The van BM1 comes from `locations`."""
+    added = run("node", "add", "BM1-A")
+    assert added.exit_code == 0, added.output  # type: ignore[attr-defined]
+    assert "node BM1-A registered on BM1; enrolment code (shown once):" in added.output  # type: ignore[attr-defined]
+    assert "card numbers" in added.output  # type: ignore[attr-defined]
+    listed = run("node", "list")
+    assert "BM1-A" in listed.output and "pending" in listed.output  # type: ignore[attr-defined]
+    reissued = run("node", "code", "BM1-A")
+    assert "enrolment code for BM1-A (shown once):" in reissued.output  # type: ignore[attr-defined]
+    revoked = run("node", "revoke", "BM1-A")
+    assert revoked.exit_code == 0 and "node BM1-A revoked" in revoked.output  # type: ignore[attr-defined]
+    assert "revoked" in run("node", "list").output  # type: ignore[attr-defined]
+    assert {r.actor for r in audit_rows(session, "node.revoke")} == {"operator:cli"}
+    unknown = run("node", "code", "BM9-Z")
+    assert isinstance(unknown.exception, NotFound)  # type: ignore[attr-defined]

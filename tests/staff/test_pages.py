@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -20,6 +21,7 @@ from central.services.accounts import apply_internet_service, authenticate, chan
 from central.services.circulation import lend, return_item
 from central.services.context import ServiceContext, transaction
 from central.services.holds import place_hold
+from central.staff import sessions as staff_sessions
 from central.staff.accounts import StaffMember, add_staff
 from central.sync import devices
 from sync_protocol import operations as ops
@@ -98,6 +100,47 @@ def test_staff_sign_in_refuses_a_wrong_password_and_sign_out_ends_the_session(
     assert client.get("/staff", follow_redirects=False).status_code == 303
     assert [r.actor for r in audit_rows(session, "staff.sign_in")] == [admin.actor]
     assert [r.actor for r in audit_rows(session, "staff.sign_out")] == [admin.actor]
+
+
+def _staff_cookie_attributes(response: Response) -> dict[str, str]:
+    """The attributes of the staff session's Set-Cookie header (lower-cased; flags map to "")."""
+    headers = [v for k, v in response.headers.multi_items() if k == "set-cookie"]
+    (header,) = [h for h in headers if h.startswith(f"{staff_sessions.COOKIE}=")]
+    attributes: dict[str, str] = {}
+    for part in header.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        attributes[key.lower()] = value.lower()
+    return attributes
+
+
+def test_staff_logout_over_https_drops_the_cookie_with_the_attributes_it_was_set_with(
+    app: FastAPI, admin: StaffMember
+) -> None:
+    with TestClient(app, base_url="https://testserver") as client:
+        signed_in = client.post(
+            "/staff/login",
+            data={
+                "username": admin.username,
+                "password": ADMIN_PASSWORD,
+                "csrf_token": csrf_token(client, "/staff/login"),
+            },
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        signed_out = client.post(
+            "/staff/logout", data={"csrf_token": csrf_token(client, "/staff")}, follow_redirects=False
+        )
+        assert signed_out.status_code == 303
+    set_with = _staff_cookie_attributes(signed_in)
+    dropped_with = _staff_cookie_attributes(signed_out)
+    assert set_with["path"] == "/staff" and set_with["samesite"] == "strict"
+    assert "secure" in set_with and "httponly" in set_with
+    lifetime = ("max-age", "expires")
+    assert {k: v for k, v in dropped_with.items() if k not in lifetime} == {
+        k: v for k, v in set_with.items() if k not in lifetime
+    }
+    assert dropped_with["max-age"] == "0"
+    assert staff_sessions.COOKIE not in client.cookies
 
 
 def test_failed_staff_sign_ins_are_throttled_per_username(client: TestClient, admin: StaffMember) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, select
 
 from central.models import InternetAccount, Patron, PatronStatus, WebSession
+from central.services.accounts import account_of_patron_id
 from central.services.context import transaction
 
 COOKIE = "central_session"
@@ -41,10 +42,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _account(session: Session, patron_id: int) -> InternetAccount | None:
-    return session.exec(select(InternetAccount).where(InternetAccount.patron_id == patron_id)).first()
-
-
 def _stamp(account: InternetAccount | None) -> str:
     """A fingerprint of the account's current password hash ("" without an account)."""
     if account is None:
@@ -63,7 +60,7 @@ def start(session: Session, patron: Patron, kind: str, now: datetime, lifetime: 
                 token_hash=token_hash(token),
                 patron_id=patron.id,
                 kind=kind,
-                credential_stamp=_stamp(_account(session, patron.id)),
+                credential_stamp=_stamp(account_of_patron_id(session, patron.id)),
                 created_at=now,
                 expires_at=now + lifetime,
             )
@@ -81,7 +78,7 @@ def find(session: Session, token: str, now: datetime) -> SignedIn | None:
     patron = session.get(Patron, row.patron_id)
     if patron is None or patron.status != PatronStatus.ACTIVE:
         return None
-    account = _account(session, row.patron_id)
+    account = account_of_patron_id(session, row.patron_id)
     if account is None or row.credential_stamp != _stamp(account):
         return None
     assert row.id is not None
@@ -104,5 +101,5 @@ def keep_only(session: Session, signed_in: SignedIn) -> None:
         )
         row = session.get(WebSession, signed_in.session_id)
         if row is not None:
-            row.credential_stamp = _stamp(_account(session, patron_id))
+            row.credential_stamp = _stamp(account_of_patron_id(session, patron_id))
             session.add(row)

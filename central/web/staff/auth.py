@@ -18,6 +18,7 @@ from central.web.deps import ClientAddress, GuestContextDep
 from central.web.errors import returns_to
 from central.web.rendering import local_path, redirect
 from central.web.security import csrf, throttle
+from central.web.security.cookies import SameSite, delete_cookie, set_cookie
 from central.web.security.credentials import throttled
 from central.web.security.flash import Flash
 from central.web.staff.deps import CurrentStaff, StaffContext, node_silence, staff_session_lifetime
@@ -27,6 +28,7 @@ from central.web.state import WebState, web_state
 
 router = APIRouter(prefix="/staff", route_class=StaffRoute)
 COOKIE_PATH = "/staff"
+COOKIE_SAMESITE: SameSite = "strict"
 NextQuery = Annotated[str, Query(max_length=1000)]
 
 
@@ -68,14 +70,14 @@ def login(
     token = _sign_in(ctx, state, username, password, address)
     csrf.renew(request)
     response = redirect(request, _next(next))
-    response.set_cookie(
+    set_cookie(
+        request,
+        response,
         sessions.COOKIE,
         token,
         max_age=int(staff_session_lifetime(state).total_seconds()),
         path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        samesite=COOKIE_SAMESITE,
     )
     return response
 
@@ -86,7 +88,7 @@ def logout(request: Request, ctx: StaffContext, staff: CurrentStaff) -> Response
     retrying(ctx.session, lambda: sessions.end(ctx, staff, request.state.staff_session_id))
     csrf.renew(request)
     response = redirect(request, "/staff/login", [Flash("ログアウトしました。")])
-    response.delete_cookie(sessions.COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
+    delete_cookie(request, response, sessions.COOKIE, path=COOKIE_PATH, samesite=COOKIE_SAMESITE)
     return response
 
 
