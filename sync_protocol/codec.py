@@ -33,7 +33,9 @@ def encode_instant(moment: datetime) -> str:
     """An aware instant as UTC ISO 8601 with "Z" (naive values are refused: they are ambiguous)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: the protocol only carries UTC instants")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()[:-6] + "Z"  # "+00:00" written as "Z"
 
 
 def decode_instant(text: str) -> datetime:
@@ -63,8 +65,7 @@ def _converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, _SCALARS):
         return _same
     if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind))
-        return lambda value: {name: to_plain(getattr(value, name)) for name in names}
+        return _dataclass_converter(kind)
     if issubclass(kind, datetime):
         return encode_instant
     if issubclass(kind, date):
@@ -78,6 +79,24 @@ def _converter(kind: type) -> Callable[[Any], Any]:
 
 def _same(value: Any) -> Any:
     return value
+
+
+# Field types whose values are plain already (an operation's fields are mostly these).
+_PLAIN_FIELDS = {str, int, bool, str | None, int | None, bool | None}
+
+
+def _dataclass_converter(kind: type) -> Callable[[Any], dict[str, Any]]:
+    fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+    plain = tuple(f.name for f in fields if f.type in _PLAIN_FIELDS)
+    other = tuple(f.name for f in fields if f.type not in _PLAIN_FIELDS)
+
+    def convert(value: Any) -> dict[str, Any]:
+        converted = {name: getattr(value, name) for name in plain}
+        for name in other:
+            converted[name] = to_plain(getattr(value, name))
+        return converted
+
+    return convert
 
 
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}

@@ -17,6 +17,8 @@ def utc_now() -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     """`moment` in UTC; a naive value is taken to be UTC already (as SQLite returns it)."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -1,11 +1,15 @@
 """The canonical encoding is the protocol's definition, byte for byte (B3: both sides hash it)."""
 
+import dataclasses
 import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import Enum
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_protocol.codec import canonical_json
+from sync_protocol.codec import canonical_json, decode_instant, encode_instant
+from sync_protocol.operations import PAYLOAD_TYPES
 
 _DEFINITION = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _SCALARS = st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text()
@@ -22,3 +26,42 @@ def test_b3_canonical_bytes_are_sorted_compact_utf8_json(document: object) -> No
     except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: refused either way
         return
     assert canonical_json(document) == expected
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    offset_minutes=st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_b3_an_instant_is_written_in_utc_iso_8601_with_z_and_read_back_equal(
+    moment: datetime, offset_minutes: int
+) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    written = encode_instant(aware)
+    assert written == aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert decode_instant(written) == aware
+
+
+def _by_the_definition(value: object) -> object:
+    """Plain data as the protocol defines it: dataclasses as objects of their fields, dates in ISO
+    8601, instants in UTC with "Z", enumerations by value, sequences as lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _by_the_definition(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_by_the_definition(v) for v in value]
+    return value
+
+
+@settings(max_examples=50)
+@given(st.sampled_from(sorted(PAYLOAD_TYPES.values(), key=lambda t: t.__name__)).flatmap(st.builds))
+def test_b3_every_payload_type_is_encoded_as_the_definition_says(payload: object) -> None:
+    try:
+        expected = _DEFINITION.encode(_by_the_definition(payload)).encode("utf-8")
+    except UnicodeEncodeError:
+        return
+    assert canonical_json(payload) == expected

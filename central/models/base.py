@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect
@@ -53,9 +54,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
+# A batch binds each instant in several tables (an operation's effective time is also its audit
+# row's and its loan's): the text is worked out once.
+@lru_cache(maxsize=4096)
 def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = as_utc(value)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"

@@ -129,11 +129,15 @@ class CardBlock(SQLModel, table=True):
 
 
 class ChangeLogEntry(SQLModel, table=True):
-    """A monotonic log of what changed, by scope and key: nodes pull changes since their cursor (B6)."""
+    """A monotonic log of what changed: nodes pull the entries after their cursor (B6).
+
+    One entry per scope a transaction changed, with the keys it changed there
+    (`central.services.changelog.pack_keys`).
+    """
 
     __tablename__ = "change_log"
     __table_args__ = (sa.Index("ix_change_log_scope_id", "scope", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(max_length=16)
-    key: str = Field(max_length=64)
+    keys: str = Field(sa_type=sa.Text)

@@ -11,7 +11,9 @@ visible when their transaction commits, so a batch that took id 100 early could 
 hold that took 101 - a pull in between would move the van's cursor past 100 for good.
 
 So the entries are not inserted as each flush happens: they are collected per transaction (those of
-a savepoint rolled back are dropped with it) and inserted just before the commit, on PostgreSQL
+a savepoint rolled back are dropped with it) and inserted just before the commit - one row per scope
+the transaction touched, listing its keys (`pack_keys`): a van's batch changes thousands of rows,
+and a log row for each cost as much to write as the rows themselves - on PostgreSQL
 under a transaction-level advisory lock taken exclusively. Writers thus take log ids and commit in
 the same order, one after the other for the instant of that insert and commit (they run side by
 side for everything else), and no id can become visible below one already visible: a pull's cursor
@@ -55,15 +57,15 @@ _PENDING = "central.change_log.pending"
 _ROLLED_BACK = "central.change_log.rolled_back"
 
 
-def _pending(session: Session) -> dict[SessionTransaction, set[tuple[str, str]]]:
-    pending: dict[SessionTransaction, set[tuple[str, str]]] = session.info.setdefault(_PENDING, {})
+def _pending(session: Session) -> dict[SessionTransaction, set[tuple[str, int]]]:
+    pending: dict[SessionTransaction, set[tuple[str, int]]] = session.info.setdefault(_PENDING, {})
     return pending
 
 
 @event.listens_for(Session, "after_flush")
 def _collect_changes(session: Session, _context: Any) -> None:
     changed = {
-        (scope, str(key))
+        (scope, key)
         for obj in chain(session.new, session.dirty, session.deleted)
         for scope, key in change_keys(type(obj), obj)
         if key is not None
@@ -73,10 +75,10 @@ def _collect_changes(session: Session, _context: Any) -> None:
 
 def note_changes(session: Session, model: type, rows: Iterable[Any]) -> None:
     """Log rows written without the ORM (executemany), exactly as a flush of them would."""
-    _note(session, {(scope, str(key)) for row in rows for scope, key in change_keys(model, row) if key is not None})
+    _note(session, {(scope, key) for row in rows for scope, key in change_keys(model, row) if key is not None})
 
 
-def _note(session: Session, changed: set[tuple[str, str]]) -> None:
+def _note(session: Session, changed: set[tuple[str, int]]) -> None:
     current = session.get_nested_transaction() or session.get_transaction()
     if changed and current is not None:
         _pending(session).setdefault(current, set()).update(changed)
@@ -110,7 +112,22 @@ def _write_log(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
-    insert_rows(connection, _LOG, ("scope", "key"), sorted(changed))
+    by_scope: dict[str, list[int]] = {}
+    for scope, key in changed:
+        by_scope.setdefault(scope, []).append(key)
+    insert_rows(
+        connection, _LOG, ("scope", "keys"), [(scope, pack_keys(keys)) for scope, keys in sorted(by_scope.items())]
+    )
+
+
+def pack_keys(keys: Iterable[int]) -> str:
+    """A log row's keys as stored: ascending, comma-separated."""
+    return ",".join(map(str, sorted(keys)))
+
+
+def unpack_keys(text: str) -> list[int]:
+    """The keys `pack_keys` stored."""
+    return [int(key) for key in text.split(",")]
 
 
 def stable_cursor(session: Session) -> int:

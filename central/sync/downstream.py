@@ -30,7 +30,7 @@ from central.models import (
     SyncNode,
 )
 from central.models.circulation import OPEN_HOLD_STATUSES
-from central.services.changelog import stable_cursor
+from central.services.changelog import stable_cursor, unpack_keys
 from central.services.context import ServiceContext, transaction
 from central.services.timetable import visits
 from sync_protocol.changes import Changes, ScopeChecksums
@@ -251,12 +251,12 @@ def changes_since(ctx: ServiceContext, node: SyncNode, since: int) -> Changes:
     with transaction(ctx.session):
         cursor = _cursor(ctx)
         changed: dict[str, set[int]] = {"roster": set(), "items": set(), "titles": set(), "holds": set()}
-        for scope, key in ctx.session.exec(
-            select(ChangeLogEntry.scope, ChangeLogEntry.key).where(
+        for scope, keys in ctx.session.exec(
+            select(ChangeLogEntry.scope, ChangeLogEntry.keys).where(
                 ChangeLogEntry.id > since, ChangeLogEntry.id <= cursor
             )
         ).all():
-            changed[scope].add(int(key))
+            changed[scope].update(unpack_keys(keys))
         roster = _roster(ctx, changed["roster"])
         gone_patrons = ctx.session.exec(
             select(Patron.card_number).where(
