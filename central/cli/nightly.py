@@ -25,7 +25,7 @@ STEP_LABELS = {
     "expire_holds": "取置期限切れの予約",
     "hold_ready_notices": "予約資料の確保通知",
     "overdue_reminders": "督促",
-    "anonymise_loans": "貸出記録の匿名化",
+    "anonymise_loans": "貸出記録の匿名化・移動図書館の操作内容の消去",
     "send_mail": "メール送信",
 }
 

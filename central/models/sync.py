@@ -70,7 +70,10 @@ class SyncBatch(SQLModel, table=True):
 
 
 class SyncOperation(SQLModel, table=True):
-    """Every operation central took in, for ever: (node, epoch, seq) and op_id are unique (B3)."""
+    """Every operation central took in, for ever: (node, epoch, seq) and op_id are unique (B3).
+
+    What the operation said (`body`) is not kept for ever: duplicates and replays are recognised
+    by `sha256`."""
 
     __tablename__ = "sync_operation"
     __table_args__ = (sa.UniqueConstraint("node_id", "epoch", "seq"),)
@@ -82,7 +85,10 @@ class SyncOperation(SQLModel, table=True):
     seq: int
     sha256: str = Field(max_length=64)
     type: str = Field(max_length=32)
-    body: str  # canonical JSON of the operation, kept so conflicts can be decided later
+    stop_code: str = ""  # where the van stood (route statistics), kept when the body is forgotten
+    # Canonical JSON of the operation, kept so conflicts can be decided later; emptied by the
+    # nightly job once nothing needs it (no reading history: `services.housekeeping`).
+    body: str
     wall_time: datetime = Field(sa_type=UTCDateTime)
     effective_at: datetime = Field(sa_type=UTCDateTime)
     outcome: str = Field(max_length=16)
@@ -105,7 +111,7 @@ class Conflict(SQLModel, table=True):
     kind: str = Field(max_length=40, index=True)
     status: str = Field(max_length=16, index=True)
     node_id: int | None = Field(default=None, foreign_key="sync_node.id", index=True)
-    operation_id: int | None = Field(default=None, foreign_key="sync_operation.id")
+    operation_id: int | None = Field(default=None, foreign_key="sync_operation.id", index=True)
     summary: str = Field(max_length=500)  # Japanese, for the admin console
     van_facts: str = Field(default="")  # JSON
     central_facts: str = Field(default="")  # JSON

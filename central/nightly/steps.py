@@ -3,7 +3,7 @@ and sending the mail the notice steps queued. Each is idempotent and one use cas
 """
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import col, select
 
@@ -14,7 +14,7 @@ from central.nightly.night import Night, StepResult
 from central.nightly.notices import OVERDUE_PREFIX
 from central.services.context import transaction
 from central.services.holds import expire_hold
-from central.services.housekeeping import activate_due_accounts, anonymise_returned_loans
+from central.services.housekeeping import activate_due_accounts, anonymise_returned_loans, forget_operation_bodies
 from sync_protocol.timezone import TOKYO
 
 
@@ -48,21 +48,31 @@ def expire_holds(night: Night) -> StepResult:
 
 
 def anonymisation_cutoff(night: Night) -> datetime:
-    """Loans returned before this instant are forgotten: the end of the Tokyo day `grace` days ago.
+    """Loans returned, and van operations taken in, before this instant are forgotten: see
+    `forgetting_cutoff`."""
+    return forgetting_cutoff(night.run_date, night.settings.loan_history_grace_days)
+
+
+def forgetting_cutoff(run_date: date, grace_days: int) -> datetime:
+    """The end of the Tokyo day `grace_days` before `run_date`.
 
     With the default grace of 0 days that is the end of the run's own date, i.e. every loan
     returned so far: the library keeps no reading history.
     """
-    last_day = night.run_date - timedelta(days=night.settings.loan_history_grace_days)
+    last_day = run_date - timedelta(days=grace_days)
     return datetime.combine(last_day + timedelta(days=1), time(0), TOKYO)
 
 
 def anonymise_loans(night: Night) -> StepResult:
-    """No reading history: returned loans lose their patron, and their reminders are deleted."""
+    """No reading history: returned loans lose their patron, their reminders are deleted, and the
+    van operations taken in before the same cutoff lose their bodies (which name card and barcode,
+    or a new patron's details), except those an undecided conflict still needs."""
+    cutoff = anonymisation_cutoff(night)
     with transaction(night.session):
-        loan_ids = anonymise_returned_loans(night.service_ctx(), anonymisation_cutoff(night))
+        loan_ids = anonymise_returned_loans(night.service_ctx(), cutoff)
         forgotten = ledger.forget(night.session, OVERDUE_PREFIX, loan_ids)
-    return StepResult({"anonymised": len(loan_ids), "notices_deleted": forgotten})
+        operations = forget_operation_bodies(night.service_ctx(), cutoff)
+    return StepResult({"anonymised": len(loan_ids), "notices_deleted": forgotten, "operations_forgotten": operations})
 
 
 def send_mail(night: Night) -> StepResult:

@@ -1,17 +1,18 @@
-"""Circulation upkeep the nightly job does: next-day activation (R5) and forgetting returned loans.
+"""Circulation upkeep the nightly job does: next-day activation (R5), forgetting returned loans and
+what the vans' operations said.
 
 Japanese libraries keep no reading history: once a loan is returned (and the configured grace
 period has passed) nothing may tie the patron to the copy any more. The loan row stays, without
-its patron, so statistics keep their counts.
+its patron, so statistics keep their counts; so does each van operation's row, without its body.
 """
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import col, select
 
-from central.models import AuditEntry, InternetAccount, Loan
+from central.models import AuditEntry, Conflict, ConflictStatus, InternetAccount, Loan, SyncOperation
 from central.services import audit
 from central.services.context import ServiceContext, transaction
 
@@ -77,6 +78,42 @@ def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> 
                 ctx, "loan.anonymise", "loan", "*", after={"loans": len(loan_ids), "returned_before": returned_before}
             )
         return loan_ids
+
+
+def forget_operation_bodies(ctx: ServiceContext, received_before: datetime) -> int:
+    """Empty the body of every van operation taken in before `received_before`; returns how many.
+
+    A body is the operation as the van sent it: a lend, renewal or hold hand-over names the
+    patron's card and the copy's barcode, a registration the patron's name, address, telephone
+    and birth date. Kept, the bodies would be the reading history the library must not keep.
+    Once the operation is applied nothing needs them: a batch or operation sent again is
+    recognised by its hash (`sha256`, kept with the id, node, sequence, type, times and outcome),
+    a restored node too, and route statistics read the stop from its own column. Only the body of
+    an operation an open or automatic conflict refers to is kept, since an admin's decision
+    rebuilds the operation from it (`central.sync.resolution.envelope_of`); it goes the night after
+    the conflict is resolved or voided.
+    """
+    undecided = exists().where(
+        col(Conflict.operation_id) == SyncOperation.id,
+        col(Conflict.status).in_([ConflictStatus.OPEN, ConflictStatus.AUTO]),
+    )
+    with transaction(ctx.session):
+        result = ctx.session.execute(
+            update(SyncOperation)
+            .where(col(SyncOperation.received_at) < received_before, col(SyncOperation.body) != "", ~undecided)
+            .values(body="")
+            .execution_options(synchronize_session=False)
+        )
+        forgotten: int = result.rowcount  # type: ignore[attr-defined]
+        if forgotten:
+            audit.record(
+                ctx,
+                "sync_operation.forget",
+                "sync_operation",
+                "*",
+                after={"operations": forgotten, "received_before": received_before},
+            )
+        return forgotten
 
 
 def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:

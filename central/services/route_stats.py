@@ -3,11 +3,11 @@
 
 Counted from `sync_operation` - every operation central took in, stamped with the stop the van
 stood at and applied as of its corrected time - so a visit's numbers are what happened there,
-whatever central made of them. Planned visits with nothing recorded show as zeros; cancelled
-ones are marked. Reads only.
+whatever central made of them. The stop is read from its own column, not from the operation's
+body, which the nightly job empties (`services.housekeeping`). Planned visits with nothing
+recorded show as zeros; cancelled ones are marked. Reads only.
 """
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -77,15 +77,15 @@ def _counted(session: Session, first: date, last: date) -> dict[tuple[str, date]
     start = datetime.combine(first, time(0), TOKYO).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), TOKYO).astimezone(UTC)
     rows = session.exec(
-        select(SyncOperation.type, SyncOperation.body, SyncOperation.effective_at).where(
+        select(SyncOperation.type, SyncOperation.stop_code, SyncOperation.effective_at).where(
             col(SyncOperation.type).in_(list(COUNTED)),
             SyncOperation.effective_at >= start,
             SyncOperation.effective_at < end,
         )
     ).all()
     found: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
-    for kind, body, at in rows:
-        found[(str(json.loads(body).get("stop", "")), tokyo_date(at))][COUNTED[kind]] += 1
+    for kind, stop, at in rows:
+        found[(stop, tokyo_date(at))][COUNTED[kind]] += 1
     return found
 
 

@@ -147,19 +147,19 @@ def queue_choices(ctx: ServiceContext) -> tuple[list[str], list[str]]:
 
 
 def _operation_view(operation: SyncOperation) -> OperationView:
-    envelope = envelope_of(operation)
+    """The operation; without its payload once the nightly job forgot the body (decided conflicts)."""
     assert operation.id is not None
     return OperationView(
         id=operation.id,
         type=operation.type,
         seq=operation.seq,
         epoch=operation.epoch,
-        stop=envelope.stop_code,
+        stop=operation.stop_code,
         wall_time=operation.wall_time,
         effective_at=operation.effective_at,
         received_at=operation.received_at,
         outcome=operation.outcome,
-        payload=envelope.to_dict()["payload"],
+        payload=envelope_of(operation).to_dict()["payload"] if operation.body else {},
     )
 
 

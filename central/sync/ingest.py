@@ -177,7 +177,9 @@ class _BatchState:
 def _diverged(
     ctx: ServiceContext, node: SyncNode, prior: SyncOperation, rest: tuple[Operation, ...]
 ) -> list[OperationReceipt]:
-    """SPEC 9: a sequence central holds arrived with another body - a cloned or restored node."""
+    """SPEC 9: a sequence central holds arrived with another body - a cloned or restored node.
+
+    Told by the hash: the body central held may have been emptied by the nightly job (then None)."""
     quarantine(ctx, node)
     conflict = raise_conflict(
         ctx,
@@ -187,7 +189,7 @@ def _diverged(
             "restored_node",
             f"端末「{node.code}」から、既に受け取った番号({prior.seq})の別の操作が届きました(複製またはバックアップからの復元)。",
             "端末を隔離しました。届いた操作は適用せず、この記録に保存しています。再登録してください。",
-            {"seq": prior.seq, "sha256": prior.sha256, "body": json.loads(prior.body)},
+            {"seq": prior.seq, "sha256": prior.sha256, "body": json.loads(prior.body) if prior.body else None},
             needs_admin=True,
         ),
         {"operations": [op.to_dict() for op in rest]},
@@ -206,6 +208,7 @@ def _operation_row(ctx: ServiceContext, node: SyncNode, op: Operation, effective
         "seq": op.seq,
         "sha256": op.sha256(),
         "type": op.type,
+        "stop_code": op.stop_code,
         "body": op.canonical_bytes().decode(),
         "wall_time": op.wall_time,
         "effective_at": effective_at,

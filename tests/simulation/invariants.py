@@ -10,15 +10,16 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import exists, text
 from sqlmodel import col, select
 
 from bookmobile.store.connection import reading
 from bookmobile.store.snapshot_tables import read_snapshot
 from central.db import new_session
-from central.models import Hold
+from central.models import Conflict, ConflictStatus, Hold, SyncOperation
 from central.models.circulation import OPEN_HOLD_STATUSES
 from central.nightly.job import NightlyReport
+from central.nightly.steps import forgetting_cutoff
 from central.services.holds import queue_place
 from central.sync.devices import node_by_code
 from central.sync.downstream import full_snapshot
@@ -40,6 +41,10 @@ ACTIVE_FROM = "each internet account is active from the right day (R4, R5)"
 NOTICE_KEYS = "one notice per patron, event and object in the ledger (R10)"
 SENT_ONCE = "each notice is delivered at most once, and every delivery is a notice marked sent (R10)"
 FORGOTTEN = "no returned loan is linked to its patron after the nightly job"
+BODIES_FORGOTTEN = (
+    "no operation central took in before the night's cutoff keeps its body after the nightly job,"
+    " unless an open or automatic conflict still refers to it"
+)
 NIGHT_OK = "every nightly step succeeds"
 VIEWS = "after a full sync the van's view is central's snapshot, with no local changes left (B6)"
 
@@ -191,6 +196,16 @@ def after_night(world: World, report: NightlyReport, route: Route) -> None:
     notices_sent_once(world, report, route)
     linked = rows(world, "SELECT id FROM loan WHERE returned_at IS NOT NULL AND patron_id IS NOT NULL")
     world.check(FORGOTTEN, not linked, f"{report.run_date}: loans {[r[0] for r in linked[:5]]}")
+    cutoff = forgetting_cutoff(report.run_date, world.settings.loan_history_grace_days)
+    undecided = exists().where(
+        col(Conflict.operation_id) == SyncOperation.id,
+        col(Conflict.status).in_([ConflictStatus.OPEN, ConflictStatus.AUTO]),
+    )
+    with new_session(world.engine) as session:
+        kept = session.exec(
+            select(SyncOperation.id).where(SyncOperation.received_at < cutoff, SyncOperation.body != "", ~undecided)
+        ).all()
+    world.check(BODIES_FORGOTTEN, not kept, f"{report.run_date}: operations {list(kept[:5])}")
     with new_session(world.engine) as session:
         open_holds = session.exec(
             select(Hold)
