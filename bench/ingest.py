@@ -50,7 +50,7 @@ OPERATIONS = 20_000
 EVENING = DAY + timedelta(hours=12)
 
 
-def _batches(day: list[Operation]) -> list[Batch]:
+def batches_of(day: list[Operation]) -> list[Batch]:
     """The day cut as a node cuts its outbox: by size in bytes (`cut_batches`).
 
     The operations are fresh copies: cutting encoded each one, and central must not be handed
@@ -177,7 +177,7 @@ def writes_ceiling(library: Library, writes: list[list[tuple[str, Any]]]) -> flo
 
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
-    batches = _batches(day)
+    batches = batches_of(day)
     scratch = Path(__file__).resolve().parents[1] / "var"
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=scratch) as folder:
@@ -196,7 +196,7 @@ def run() -> Iterator[Figure]:
             raw = ceiling(batches, url)
         with scratch_database(base, "captured") as url:
             captured = build_library(url)
-            writes = _captured_writes(captured, _batches(day))
+            writes = _captured_writes(captured, batches_of(day))
             captured.engine.dispose()
         with scratch_database(base, "replayed") as url:
             replay = build_library(url)

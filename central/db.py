@@ -14,6 +14,8 @@ concurrent transaction (a deadlock, a unique key taken a moment earlier) is run 
 `central.retry`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +70,35 @@ def new_session(engine: Engine) -> Session:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (the only way tables are created)."""
+    with schema_change(engine) as config:
+        command.upgrade(config, revision)
+
+
+@contextmanager
+def schema_change(engine: Engine) -> Iterator[Config]:
+    """Alembic's configuration on one connection, in one transaction, committed on success.
+
+    SQLite cannot alter most of a table in place: Alembic builds the new table, copies the rows and
+    drops the old one. With foreign keys enforced, that drop fails as soon as another table's row
+    points at the old one (a conflict at its operation). So on SQLite the enforcement is off for
+    the migration - it can only be switched outside a transaction - and the whole database is
+    checked (`PRAGMA foreign_key_check`) before the commit instead: a migration that breaks a
+    reference rolls back.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left references to missing rows: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

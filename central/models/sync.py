@@ -70,17 +70,19 @@ class SyncBatch(SQLModel, table=True):
 
 
 class SyncOperation(SQLModel, table=True):
-    """Every operation central took in, for ever: (node, epoch, seq) and op_id are unique (B3).
+    """Every operation central took in, for ever: (node, epoch, seq) is unique (B3).
 
     What the operation said (`body`) is not kept for ever: duplicates and replays are recognised
-    by `sha256`."""
+    by `sha256`, which covers the node's `op_id` too. The only indexes are those central's look-ups
+    use: not `op_id`, a random UUID nothing looks up, whose index would make every insert touch a
+    random page once the table holds years of operations (migration 0014)."""
 
     __tablename__ = "sync_operation"
     __table_args__ = (sa.UniqueConstraint("node_id", "epoch", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    op_id: str = Field(unique=True, max_length=36)
-    node_id: int = Field(foreign_key="sync_node.id", index=True)
+    op_id: str = Field(max_length=36)
+    node_id: int = Field(foreign_key="sync_node.id")  # looked up through (node_id, epoch, seq)
     epoch: int
     seq: int
     sha256: str = Field(max_length=64)

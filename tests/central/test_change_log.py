@@ -5,16 +5,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from central.db import MIGRATIONS, make_engine, migrate
+from central.db import make_engine, migrate
 from central.models import ChangeLogEntry
 from central.services.changelog import pack_keys, unpack_keys
 from central.services.context import ServiceContext, transaction
 from central.services.patrons import Registration, register_patron
+from tests.central.migrating import downgrade
 from tests.conftest import PostgresServer
 
 
@@ -63,7 +62,7 @@ def test_migration_0012_keeps_every_cursor_and_key_and_downgrades_to_one_row_per
     assert _rows(engine, "keys") == [(1, "roster", "5"), (2, "items", "7")]  # a van's cursor at 1 still means 1
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO change_log (scope, keys) VALUES ('roster', '8,9')"))
-    _downgrade(engine, "0011")
+    downgrade(engine, "0011")
     # The packed row is written again as one row per key, above every id a van may hold.
     assert _rows(engine, "key") == [(1, "roster", "5"), (2, "items", "7"), (4, "roster", "8"), (5, "roster", "9")]
     engine.dispose()
@@ -73,11 +72,3 @@ def _rows(engine: Engine, column: str) -> list[tuple[int, str, str]]:
     with engine.connect() as connection:
         found = connection.execute(text(f"SELECT id, scope, {column} FROM change_log ORDER BY id"))
         return [(row[0], row[1], row[2]) for row in found]
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
