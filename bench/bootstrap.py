@@ -7,13 +7,12 @@ rows into the node's tables with a bare executemany, for comparison.
 Run: `scripts/bench bootstrap`.
 """
 
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import requests
 
+from bench.databases import scratch_folder
 from bench.day import NODE, build_library
 from bench.figures import Figure
 from bench.serving import served
@@ -31,10 +30,7 @@ COPIES = 20_000
 
 
 def run() -> Iterator[Figure]:
-    scratch = Path(__file__).resolve().parents[1] / "var"
-    scratch.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-bootstrap-", dir=scratch) as folder:
-        base = Path(folder)
+    with scratch_folder("bootstrap") as base:
         library = build_library(f"sqlite:///{base / 'central.db'}", patrons=PATRONS, copies=COPIES)
         settings = Settings(database_url=f"sqlite:///{base / 'central.db'}", data_dir=base)
         sizes: list[int] = []

@@ -1,7 +1,8 @@
-"""Scratch databases for benchmarks: a SQLite file, or a fresh PostgreSQL database when
+"""Scratch folders and databases for benchmarks: a SQLite file, or a fresh PostgreSQL database when
 CENTRAL_DATABASE_URL names a PostgreSQL server (so `scripts/bench ingest` measures either)."""
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,15 @@ from sqlalchemy.pool import NullPool
 def target() -> str:
     """ "postgresql" when CENTRAL_DATABASE_URL names a PostgreSQL server, else "sqlite"."""
     return "postgresql" if os.environ.get("CENTRAL_DATABASE_URL", "").startswith("postgresql") else "sqlite"
+
+
+@contextmanager
+def scratch_folder(name: str) -> Iterator[Path]:
+    """A new folder under the project's var/ (its own disk, never a tmpfs), removed afterwards."""
+    scratch = Path(__file__).resolve().parents[1] / "var"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-", dir=scratch) as folder:
+        yield Path(folder)
 
 
 @contextmanager

@@ -21,7 +21,6 @@ scratch databases created beside the named one (and dropped). Names carry the da
 """
 
 import dataclasses
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -32,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, func
 from sqlmodel import select
 
-from bench.databases import scratch_database, target
+from bench.databases import scratch_database, scratch_folder, target
 from bench.day import DAY, NODE, Library, build_library, operations
 from bench.figures import Figure
 from bench.serving import served
@@ -178,10 +177,7 @@ def writes_ceiling(library: Library, writes: list[list[tuple[str, Any]]]) -> flo
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
     batches = batches_of(day)
-    scratch = Path(__file__).resolve().parents[1] / "var"
-    scratch.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=scratch) as folder:
-        base = Path(folder)
+    with scratch_folder("ingest") as base:
         with scratch_database(base, "in_process") as url:
             library = build_library(url)
             seconds = in_process(library, batches)

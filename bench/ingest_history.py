@@ -10,13 +10,11 @@ page that is no longer in memory. Figures (one run, same machine):
 Run: `scripts/bench ingest_history` (SQLite), or with `CENTRAL_DATABASE_URL` as for `bench.ingest`.
 """
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.databases import scratch_database, target
+from bench.databases import scratch_database, scratch_folder, target
 from bench.day import Library, build_library, operations
 from bench.figures import Figure
 from bench.ingest import OPERATIONS, batches_of, in_process
@@ -52,10 +50,7 @@ def _add_history(library: Library, count: int) -> None:
 
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
-    scratch = Path(__file__).resolve().parents[1] / "var"
-    scratch.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-history-", dir=scratch) as folder:
-        base = Path(folder)
+    with scratch_folder("history") as base:
         with scratch_database(base, "fresh") as url:
             fresh = build_library(url)
             fresh_seconds = in_process(fresh, batches_of(day))

@@ -10,12 +10,12 @@ Run: `scripts/bench lend` (or `.venv/bin/python -m bench lend`).
 
 import os
 import random
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bench.databases import scratch_folder
 from bench.figures import Figure, percentile
 from bookmobile.clock import SystemClock
 from bookmobile.desk.lending import lend
@@ -65,10 +65,8 @@ def big_snapshot() -> Snapshot:
 
 def run() -> Iterator[Figure]:
     rng = random.Random(7)
-    scratch = Path(__file__).resolve().parents[1] / "var"  # the project's own disk, never a tmpfs
-    scratch.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-lend-", dir=scratch) as folder:
-        settings = Settings(data_dir=Path(folder) / "van")
+    with scratch_folder("lend") as folder:
+        settings = Settings(data_dir=folder / "van")
         with init_node(settings, "bench-van", SystemClock()) as node:
             load_snapshot(node, big_snapshot())
             set_stop(node, "S01")
