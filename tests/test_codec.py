@@ -38,7 +38,9 @@ def test_b3_an_instant_is_written_in_utc_iso_8601_with_z_and_read_back_equal(
     aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
     written = encode_instant(aware)
     assert written == aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    assert decode_instant(written) == aware
+    read = decode_instant(written)
+    assert read == aware and read.tzinfo is UTC
+    assert decode_instant(aware.isoformat()) == aware and decode_instant(aware.isoformat()).tzinfo is UTC
 
 
 def _by_the_definition(value: object) -> object:
