@@ -7,15 +7,29 @@ column list and dialect, each value goes through its column type's own bind proc
 instant is stored exactly as the ORM stores it), and the driver's executemany gets plain tuples.
 
 Only `central.services.agreed`, the sync ingest and the change log use it: everywhere else the ORM's clarity is
-worth more than its cost.
+worth more than its cost. `in_lists` is for reading: what an IN list of any length needs.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, update
+
+T = TypeVar("T")
+
+# Values per IN list. SQLite takes at most 32,766 parameters in a statement as built by default,
+# PostgreSQL 65,535;
+# a van's batch, a pull after weeks away or a night's forgetting can name more ids than that.
+IN_LIST = 2000
+
+
+def in_lists(values: Iterable[T]) -> Iterator[list[T]]:
+    """`values` in slices of at most `IN_LIST`, each small enough for one SQL IN list."""
+    listed = list(values)
+    for start in range(0, len(listed), IN_LIST):
+        yield listed[start : start + IN_LIST]
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ from enum import StrEnum
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from central.bulk import in_lists
 from central.mail.templates import MailText
 from central.models import Notice, Patron
 from sync_protocol.email_address import check_email
 
 MAX_ERROR_LENGTH = 500
-# Ids per statement: far below every database's limit on bound parameters.
-BATCH = 500
 
 
 class NoticeKind(StrEnum):
@@ -123,8 +122,7 @@ def withdraw(session: Session, notice_ids: Collection[int]) -> int:
 def forget(session: Session, event_prefix: str, object_ids: Sequence[int]) -> int:
     """Delete the notices about these objects (no reading history survives an anonymised loan)."""
     removed = 0
-    for start in range(0, len(object_ids), BATCH):
-        batch = list(object_ids[start : start + BATCH])
+    for batch in in_lists(object_ids):
         result = session.exec(
             delete(Notice).where(col(Notice.event).startswith(event_prefix), col(Notice.object_id).in_(batch))
         )

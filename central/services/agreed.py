@@ -18,7 +18,6 @@ operation through the services (which find the disagreement and say so), calls `
 The state kept here is only valid inside the caller's transaction, between `load` and `forget`.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -27,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, exists, func, select
 from sqlmodel import Session, col
 
-from central.bulk import insert_rows, update_rows
+from central.bulk import in_lists, insert_rows, update_rows
 from central.errors import CentralError
 from central.models import (
     AuditEntry,
@@ -160,14 +159,14 @@ class AgreedRun:
         """
         self.session.flush()
         self._connection = self.session.connection()
-        for part in _parts(cards - self._cards_read):
-            self._load_patrons(part)
-        for part in _parts(email_cards):
-            self._load_email_changes(part)
-        for part in _parts(barcodes - self._barcodes_read):
-            self._load_items(part)
-        for part in _parts(birth_dates - self._birth_dates_read):
-            self._load_readings(part)
+        for part in in_lists(cards - self._cards_read):
+            self._load_patrons(set(part))
+        for part in in_lists(email_cards):
+            self._load_email_changes(set(part))
+        for part in in_lists(barcodes - self._barcodes_read):
+            self._load_items(set(part))
+        for part in in_lists(birth_dates - self._birth_dates_read):
+            self._load_readings(set(part))
 
     def _load_patrons(self, cards: set[str]) -> None:
         if not cards:
@@ -561,17 +560,6 @@ _LOAN_COLUMNS = (
     "returned_location_id",
 )
 _AUDIT_OBJECT_ID = audit.COLUMNS.index("object_id")
-
-
-# Values per IN list: a batch cut at 512 KiB names fewer, but one may carry up to 16 MiB, and
-# SQLite takes at most 32,766 parameters in a statement (PostgreSQL 65,535).
-_IN_LIST = 2000
-
-
-def _parts(values: set[Any]) -> Iterator[set[Any]]:
-    listed = list(values)
-    for start in range(0, len(listed), _IN_LIST):
-        yield set(listed[start : start + _IN_LIST])
 
 
 def _new_ids(connection: Connection, table: Table, count: int) -> list[int]:

@@ -6,20 +6,18 @@ period has passed) nothing may tie the patron to the copy any more. The loan row
 its patron, so statistics keep their counts; so does each van operation's row, without its body.
 """
 
-from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, update
 from sqlmodel import col, select
 
+from central.bulk import in_lists
 from central.models import AuditEntry, Conflict, ConflictStatus, InternetAccount, Loan, SyncOperation
 from central.services import audit
 from central.services.context import ServiceContext, transaction
 
 # What a patron's own action on a loan (a web renewal) leaves as the audit actor once forgotten.
 ANONYMOUS_PATRON = "patron:-"
-# Ids per UPDATE: far below every database's limit on bound parameters.
-BATCH = 500
 
 
 def activate_due_accounts(ctx: ServiceContext) -> list[int]:
@@ -62,7 +60,7 @@ def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> 
             )
             if loan_id is not None
         ]
-        for batch in _batches(loan_ids):
+        for batch in in_lists(loan_ids):
             ctx.session.exec(update(Loan).where(col(Loan.id).in_(batch)).values(patron_id=None))
             ctx.session.exec(
                 update(AuditEntry)
@@ -114,9 +112,3 @@ def forget_operation_bodies(ctx: ServiceContext, received_before: datetime) -> i
                 after={"operations": forgotten, "received_before": received_before},
             )
         return forgotten
-
-
-def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
-    """Slices of `ids` small enough for one SQL IN list on any database."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]

@@ -10,10 +10,12 @@ for the coming weeks comes whole with every pull.
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from central.bulk import in_lists
 from central.models import (
     Bib,
     CardBlock,
@@ -57,6 +59,12 @@ _HOLD_STATES = {
 }
 
 
+def _rows_in(ctx: ServiceContext, query: Any, column: Any, ids: Iterable[Any]) -> list[Any]:
+    """`query`'s rows whose `column` is one of `ids`, however many (one statement per `in_lists` slice:
+    a pull after weeks away can name more changed keys than a statement may carry)."""
+    return [row for part in in_lists(sorted(ids)) for row in ctx.session.exec(query.where(col(column).in_(part))).all()]
+
+
 def _van_location_ids(ctx: ServiceContext, node: SyncNode) -> list[int]:
     stops = ctx.session.exec(select(Location.id).where(Location.parent_id == node.location_id)).all()
     return [node.location_id, *[s for s in stops if s is not None]]
@@ -75,8 +83,6 @@ def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> lis
     query = select(Patron.id, Patron.card_number, Patron.name, Patron.name_reading, Patron.birth_date).where(
         Patron.status == PatronStatus.ACTIVE
     )
-    if patron_ids is not None:
-        query = query.where(col(Patron.id).in_(list(patron_ids)))
     open_loans = dict(
         ctx.session.exec(  # type: ignore[arg-type]
             select(Loan.patron_id, func.count()).where(col(Loan.returned_at).is_(None)).group_by(Loan.patron_id)
@@ -86,7 +92,8 @@ def _roster(ctx: ServiceContext, patron_ids: Iterable[int] | None = None) -> lis
     accounts = set(ctx.session.exec(select(InternetAccount.patron_id)).all())
     eligible_from: dict[object, object] = {}
     entries = []
-    for patron_id, card, name, reading, born in ctx.session.exec(query).all():
+    rows = ctx.session.exec(query).all() if patron_ids is None else _rows_in(ctx, query, Patron.id, patron_ids)
+    for patron_id, card, name, reading, born in rows:
         if born not in eligible_from:
             eligible_from[born] = internet_service_eligible_from(born)
         entries.append(
@@ -119,23 +126,16 @@ def _carried_items(ctx: ServiceContext, node: SyncNode, item_ids: Iterable[int] 
             col(Item.id).in_(for_stops),
         )
     )
-    if item_ids is not None:
-        query = query.where(col(Item.id).in_(list(item_ids)))
-    items = ctx.session.exec(query).all()
+    items = ctx.session.exec(query).all() if item_ids is None else _rows_in(ctx, query, Item.id, item_ids)
     ids = [i.id for i in items]
-    loans = {
-        loan.item_id: (loan, card)
-        for loan, card in ctx.session.exec(
-            select(Loan, Patron.card_number)
-            .join(Patron, col(Patron.id) == Loan.patron_id)
-            .where(col(Loan.returned_at).is_(None), col(Loan.item_id).in_(ids))
-        ).all()
-    }
-    holds = dict(
-        ctx.session.exec(  # type: ignore[arg-type]
-            select(Hold.item_id, Hold.id).where(col(Hold.status).in_(OPEN_HOLD_STATUSES), col(Hold.item_id).in_(ids))
-        ).all()
+    open_loans = (
+        select(Loan, Patron.card_number)
+        .join(Patron, col(Patron.id) == Loan.patron_id)
+        .where(col(Loan.returned_at).is_(None))
     )
+    loans = {loan.item_id: (loan, card) for loan, card in _rows_in(ctx, open_loans, Loan.item_id, ids)}
+    open_holds = select(Hold.item_id, Hold.id).where(col(Hold.status).in_(OPEN_HOLD_STATUSES))
+    holds = dict(_rows_in(ctx, open_holds, Hold.item_id, ids))
     result = []
     for item in items:
         loan, card = loans.get(item.id, (None, None))
@@ -154,15 +154,10 @@ def _carried_items(ctx: ServiceContext, node: SyncNode, item_ids: Iterable[int] 
 
 
 def _titles(ctx: ServiceContext, bib_ids: Iterable[int]) -> list[TitleEntry]:
-    ids = sorted(set(bib_ids))
-    waiting = dict(
-        ctx.session.exec(  # type: ignore[arg-type]
-            select(Hold.bib_id, func.count())
-            .where(Hold.status == HoldStatus.QUEUED, col(Hold.bib_id).in_(ids))
-            .group_by(Hold.bib_id)
-        ).all()
-    )
-    bibs = ctx.session.exec(select(Bib.id, Bib.title).where(col(Bib.id).in_(ids))).all()
+    ids = set(bib_ids)
+    queued = select(Hold.bib_id, func.count()).where(Hold.status == HoldStatus.QUEUED).group_by(Hold.bib_id)
+    waiting = dict(_rows_in(ctx, queued, Hold.bib_id, ids))
+    bibs = _rows_in(ctx, select(Bib.id, Bib.title), Bib.id, ids)
     return [TitleEntry(bib_id=b, title=t, holds_waiting=waiting.get(b, 0)) for b, t in bibs]  # type: ignore[misc]
 
 
@@ -176,8 +171,7 @@ def _holds(ctx: ServiceContext, node: SyncNode, hold_ids: Iterable[int] | None =
         .join(Location, col(Location.id) == Hold.pickup_location_id)
         .where(Location.parent_id == node.location_id, col(Hold.status).in_(OPEN_HOLD_STATUSES))
     )
-    if hold_ids is not None:
-        query = query.where(col(Hold.id).in_(list(hold_ids)))
+    rows = ctx.session.exec(query).all() if hold_ids is None else _rows_in(ctx, query, Hold.id, hold_ids)
     return [
         HoldToHandOver(
             hold_id=hold.id,  # type: ignore[arg-type]
@@ -188,7 +182,7 @@ def _holds(ctx: ServiceContext, node: SyncNode, hold_ids: Iterable[int] | None =
             pickup_deadline=hold.pickup_deadline,
             state=_HOLD_STATES[HoldStatus(hold.status)],
         )
-        for hold, card, barcode, stop in ctx.session.exec(query).all()
+        for hold, card, barcode, stop in rows
     ]
 
 
@@ -258,15 +252,10 @@ def changes_since(ctx: ServiceContext, node: SyncNode, since: int) -> Changes:
         ).all():
             changed[scope].update(unpack_keys(keys))
         roster = _roster(ctx, changed["roster"])
-        gone_patrons = ctx.session.exec(
-            select(Patron.card_number).where(
-                col(Patron.id).in_(changed["roster"]), Patron.status != PatronStatus.ACTIVE
-            )
-        ).all()
+        inactive = select(Patron.card_number).where(Patron.status != PatronStatus.ACTIVE)
+        gone_patrons = _rows_in(ctx, inactive, Patron.id, changed["roster"])
         items = _carried_items(ctx, node, changed["items"])
-        gone_items = set(ctx.session.exec(select(Item.barcode).where(col(Item.id).in_(changed["items"]))).all()) - {
-            i.barcode for i in items
-        }
+        gone_items = set(_rows_in(ctx, select(Item.barcode), Item.id, changed["items"])) - {i.barcode for i in items}
         holds = _holds(ctx, node, changed["holds"])
         gone_holds = changed["holds"] - {h.hold_id for h in holds}
         full_items = _carried_items(ctx, node)

@@ -20,10 +20,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from central import bulk
 from central.db import make_engine, new_session
 from central.models import Bib, Conflict, Item, ItemStatus, Loan, LocationKind, Patron, SyncNode, metadata
 from central.services import accounts, circulation, holds, patrons
-from central.services import agreed as agreed_run
 from central.services.agreed import AgreedRun
 from central.services.collection import NewCopy, add_copies, add_location
 from central.services.context import ServiceContext, transaction
@@ -211,7 +211,7 @@ def test_b3_the_set_based_lane_leaves_every_table_as_the_services_would(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(agreed, "RELOAD_WINDOW", window)
-    monkeypatch.setattr(agreed_run, "_IN_LIST", in_list)
+    monkeypatch.setattr(bulk, "IN_LIST", in_list)
     day = _day(seed, 240)
     taken: Counter[bool] = Counter()
     take = agreed.AgreedLane.take

@@ -15,7 +15,8 @@ from bookmobile.store.connection import reading
 from bookmobile.store.snapshot_tables import read_snapshot
 from bookmobile.sync.session import sync_once
 from central.db import new_session
-from central.models import Item, Location
+from central.models import ChangeLogEntry, Item, Location
+from central.services.changelog import pack_keys
 from central.services.context import ServiceContext, transaction
 from central.services.holds import place_hold
 from central.services.lookup import patron_by_card
@@ -87,3 +88,24 @@ def test_b6_a_damaged_local_snapshot_is_repaired_by_a_full_pull(van: Node) -> No
     assert report.pulled.full
     snapshot = stored(van)
     assert CARDS[3] in {r.card_number for r in snapshot.roster}
+
+
+def test_b6_a_pull_after_more_changes_than_one_sql_statement_may_name_still_arrives(
+    van: Node, central: tuple[str, Engine, str]
+) -> None:
+    """A van away for weeks: the nightly job alone touches a patron per forgotten loan. A statement
+    may carry at most 32,766 values on SQLite as built by default (250,000 as Debian builds it) and
+    65,535 on PostgreSQL, so the changed keys are read in slices."""
+    _, engine, _ = central
+    many = pack_keys(range(1, 300_001))
+    with new_session(engine) as session, transaction(session):
+        session.add_all([ChangeLogEntry(scope=scope, keys=many) for scope in ("roster", "items", "titles", "holds")])
+    with new_session(engine) as session:
+        ctx = ServiceContext(session, CirculationPolicy(), "staff:1", None)
+        add_block(ctx, patron_by_card(session, CARDS[2]), "lost_card")
+
+    report = sync_once(van, van.settings)
+
+    assert not report.pulled.full  # the changes themselves arrived, not a re-bootstrap
+    entry = next(r for r in stored(van).roster if r.card_number == CARDS[2])
+    assert entry.blocked
