@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from bookmobile.clock import Clock, SystemClock
-from bookmobile.errors import AlreadyInitialised, NoSnapshot, NotInitialised
+from bookmobile.errors import AlreadyInitialised, InvalidField, NoSnapshot, NotInitialised
 from bookmobile.settings import Settings
 from bookmobile.store import meta
 from bookmobile.store.connection import connect, prepare_data_dir, reading, write_transaction
 from bookmobile.store.schema import migrate
 from bookmobile.store.snapshot_tables import SnapshotInfo, snapshot_info
 from sync_protocol.codec import encode_instant
+from sync_protocol.normalize import normalize_node_id
 
 
 @dataclass
@@ -46,8 +47,12 @@ class Node:
 
 
 def init_node(settings: Settings, node_id: str, clock: Clock | None = None, epoch: int = 1) -> Node:
-    """Create the database for node `node_id` in `epoch` (central gives a new epoch to a re-enrolled node)."""
+    """Create the database for node `node_id` (normalised as central normalises it) in `epoch`
+    (central gives a new epoch to a re-enrolled node)."""
     clock = clock or SystemClock()
+    node_id = normalize_node_id(node_id)
+    if not node_id:
+        raise InvalidField(field_ja="端末ID", field_en="node id")
     prepare_data_dir(settings.data_dir)
     conn = connect(settings.database_path, settings.busy_timeout_ms, create=True)
     try:

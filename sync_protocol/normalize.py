@@ -26,6 +26,12 @@ def is_well_formed_card_number(card: str) -> bool:
     return bool(_CARD_PATTERN.match(card))
 
 
+def normalize_node_id(raw: str) -> str:
+    """A node id as stored at central and on the van: NFKC and trimmed, so the id typed on a
+    Japanese keyboard at either end (ＢＭ１－Ａ) is the id signed into every request (BM1-A)."""
+    return nfkc(raw)
+
+
 def normalize_barcode(raw: str) -> str:
     """An item barcode as stored: NFKC, upper case, surrounding spaces removed."""
     return nfkc(raw).upper().replace(" ", "")

@@ -40,7 +40,7 @@ def init(
 ) -> None:
     """この端末を車両として初期化する。 Create the node's database for NODE_ID."""
     app = state(ctx)
-    with init_node(app.settings, node_id.strip(), epoch=epoch) as node:
+    with init_node(app.settings, node_id, epoch=epoch) as node:
         app.out.print(text("initialised", app.lang, node_id=node.node_id, path=app.settings.database_path))
 
 

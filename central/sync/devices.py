@@ -21,6 +21,7 @@ from central.services import audit
 from central.services.context import ServiceContext, transaction
 from central.sync.errors import EnrolmentRefused, NodeQuarantined, NodeRevoked, NotAuthenticated
 from sync_protocol import signing
+from sync_protocol.normalize import normalize_node_id
 from sync_protocol.signing import TIMESTAMP_WINDOW_S
 
 ENROLMENT_CODE_TTL = timedelta(hours=24)
@@ -48,6 +49,7 @@ def _new_code() -> str:
 
 
 def node_by_code(ctx: ServiceContext, code: str) -> SyncNode:
+    code = normalize_node_id(code)
     node = ctx.session.exec(select(SyncNode).where(SyncNode.code == code)).first()
     if node is None:
         raise NotFound("unknown_node", f"端末「{code}」は登録されていません。", f"No node {code}.")
@@ -55,7 +57,10 @@ def node_by_code(ctx: ServiceContext, code: str) -> SyncNode:
 
 
 def register_node(ctx: ServiceContext, code: str, van: Location) -> EnrolmentCode:
-    """Register a van's laptop under `code` and issue its first enrolment code."""
+    """Register a van's laptop under `code` (normalised) and issue its first enrolment code."""
+    code = normalize_node_id(code)
+    if not code:
+        raise InvalidInput("node_code_required", "端末IDを入力してください。", "A node id is required.")
     if van.kind != LocationKind.BOOKMOBILE:
         raise InvalidInput(
             "not_a_bookmobile", "端末は移動図書館に登録してください。", "A node belongs to a bookmobile."
@@ -88,7 +93,7 @@ def enrol(ctx: ServiceContext, node_code: str, enrolment_code: str, public_key: 
     it must be newer than any epoch central has seen from this node (0: just the next one).
     """
     with transaction(ctx.session):
-        node = ctx.session.exec(select(SyncNode).where(SyncNode.code == node_code)).first()
+        node = ctx.session.exec(select(SyncNode).where(SyncNode.code == normalize_node_id(node_code))).first()
         if (
             node is None
             or node.status == NodeStatus.REVOKED
@@ -172,7 +177,7 @@ def authenticate_request(
     if not node_code or not (16 <= len(nonce) <= 64):
         raise NotAuthenticated("headers")
     with transaction(ctx.session):
-        node = ctx.session.exec(select(SyncNode).where(SyncNode.code == node_code)).first()
+        node = ctx.session.exec(select(SyncNode).where(SyncNode.code == normalize_node_id(node_code))).first()
         if node is None or not node.public_key:
             raise NotAuthenticated("node")
         message = signing.string_to_sign(method, path, node_code, timestamp, nonce, body)

@@ -172,11 +172,17 @@ def test_stop_set_echoes_the_code_as_stored_not_as_typed(cli) -> None:
     assert "* S02" in cli("stop", "list").stdout
 
 
-def test_init_echoes_the_node_id_as_stored_not_as_typed(cli) -> None:
-    result = cli("init", "  van-1 ")
+def test_init_folds_a_full_width_node_id_as_central_does_and_echoes_it_as_stored(cli) -> None:
+    result = cli("init", "\u3000ｖａｎ－１ ")
     assert result.exit_code == 0, result.output
     assert "車両 van-1 として初期化しました" in result.stdout
     assert "van-1 / 1" in cli("status").stdout
+
+
+def test_init_refuses_a_blank_node_id_with_a_message_and_creates_nothing(cli) -> None:
+    result = cli("init", "\u3000 ")
+    assert result.exit_code == 1 and "端末IDを正しく入力してください。" in result.stderr
+    assert cli("init", "van-1").exit_code == 0  # nothing was half-created
 
 
 def test_renew_from_the_cli(cli) -> None:

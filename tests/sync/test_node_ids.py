@@ -1,0 +1,31 @@
+"""A node id typed on a Japanese keyboard (full-width, R15-style input) is the same id at central and
+on the van: both fold it with `normalize_node_id` before storing or looking it up."""
+
+from collections.abc import Callable
+
+import pytest
+
+from central.errors import InvalidInput
+from central.models import Location
+from central.services.context import ServiceContext
+from central.sync.devices import enrol, node_by_code, register_node
+from sync_protocol.signing import new_private_key, public_key_of
+
+
+def test_a_full_width_node_id_is_registered_found_and_enrolled_as_its_half_width_form(
+    ctx: Callable[..., ServiceContext], locations: dict[str, Location]
+) -> None:
+    issued = register_node(ctx(), "　ＢＭ１－Ｚ ", locations["van"])
+
+    assert issued.node.code == "BM1-Z"
+    assert node_by_code(ctx(), "ＢＭ１－Ｚ").id == issued.node.id
+    enrolled = enrol(ctx(), "ＢＭ１－Ｚ", issued.code, public_key_of(new_private_key()))
+    assert (enrolled.code, enrolled.epoch) == ("BM1-Z", 1)
+
+
+def test_a_blank_node_id_is_refused_with_a_message(
+    ctx: Callable[..., ServiceContext], locations: dict[str, Location]
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        register_node(ctx(), "　 ", locations["van"])
+    assert refused.value.code == "node_code_required"
