@@ -6,8 +6,9 @@ writes, that costs as much as the database itself. Here the statement is compile
 column list and dialect, each value goes through its column type's own bind processor (so a UTC
 instant is stored exactly as the ORM stores it), and the driver's executemany gets plain tuples.
 
-Only `central.services.agreed`, the sync ingest and the change log use it: everywhere else the ORM's clarity is
-worth more than its cost. `in_lists` is for reading: what an IN list of any length needs.
+Only `central.services.agreed`, the sync ingest and the change log write with it: everywhere else
+the ORM's clarity is worth more than its cost. `in_lists` is for any statement with an IN list of
+ids that may be long (the lane's and a pull's reads, the night's updates and deletes).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence

@@ -83,22 +83,32 @@ def schema_change(engine: Engine) -> Iterator[Config]:
     points at the old one (a conflict at its operation). So on SQLite the enforcement is off for
     the migration - it can only be switched outside a transaction - and the whole database is
     checked (`PRAGMA foreign_key_check`) before the commit instead: a migration that breaks a
-    reference rolls back.
+    reference rolls back (references broken before it began are not its doing, and are left to
+    `PRAGMA foreign_key_check` to report).
     """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        try:
+        if not sqlite:
             with connection.begin():
                 config.attributes["connection"] = connection
                 yield config
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise RuntimeError(f"the migration left references to missing rows: {broken[:5]}")
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                already = set(map(tuple, connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()))
+                yield config
+                broken = set(map(tuple, connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())) - already
+                if broken:
+                    raise RuntimeError(f"the migration left references to missing rows: {sorted(broken)[:5]}")
         finally:
-            if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            try:
+                driver.execute("PRAGMA foreign_keys=ON")
+            except Exception:
+                connection.invalidate()  # never back to the pool without enforcement
+                raise

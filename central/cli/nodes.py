@@ -26,7 +26,7 @@ def add(
         issued = devices.register_node(ctx, code, location_by_code(ctx.session, van))
         block = devices.allocate_card_block(ctx, issued.node) if card_block else None
     console = Console()
-    console.print(f"node {code} registered on {van}; enrolment code (shown once): [bold]{issued.code}[/]")
+    console.print(f"node {issued.node.code} registered on {van}; enrolment code (shown once): [bold]{issued.code}[/]")
     if block:
         console.print(f"card numbers {block.first}-{block.last}")
 
@@ -35,7 +35,7 @@ def add(
 def code(node: Annotated[str, typer.Argument(help="The node id.")]) -> None:
     with operator_context() as ctx:
         issued = devices.issue_enrolment_code(ctx, devices.node_by_code(ctx, node))
-    Console().print(f"enrolment code for {node} (shown once): [bold]{issued.code}[/]")
+    Console().print(f"enrolment code for {issued.node.code} (shown once): [bold]{issued.code}[/]")
 
 
 @node_app.command("revoke", help="Stop a node at once (lost or stolen laptop): its requests are refused.")

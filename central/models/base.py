@@ -54,12 +54,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
-# A batch binds each instant in several tables (an operation's effective time is also its audit
-# row's and its loan's): the text is worked out once.
-@lru_cache(maxsize=4096)
 def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not UTC:
-        value = as_utc(value)
+    return _utc_text(value if value.tzinfo is UTC else as_utc(value))
+
+
+# A batch binds each instant in several tables (an operation's effective time is also its audit
+# row's and its loan's): the text is worked out once. Only UTC values are cached: in a zone with
+# daylight saving two equal-comparing values (`fold`) can be different instants.
+@lru_cache(maxsize=4096)
+def _utc_text(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"

@@ -88,7 +88,7 @@ def forget_operation_bodies(ctx: ServiceContext, received_before: datetime) -> i
     recognised by its hash (`sha256`, kept with the id, node, sequence, type, times and outcome),
     a restored node too, and route statistics read the stop from its own column. Only the body of
     an operation an open or automatic conflict refers to is kept, since an admin's decision
-    rebuilds the operation from it (`central.sync.resolution.envelope_of`); it goes the night after
+    rebuilds the operation from it (`central.sync.resolution.envelope_of`); it goes the first night after
     the conflict is resolved or voided.
     """
     undecided = exists().where(

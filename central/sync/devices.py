@@ -6,6 +6,7 @@ every request (`sync_protocol.signing`). Central stores only public keys.
 """
 
 import hashlib
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ def _new_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
+# What a node id may be once folded: it travels in every signed request's headers (ASCII only).
+_NODE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def node_by_code(ctx: ServiceContext, code: str) -> SyncNode:
     code = normalize_node_id(code)
     node = ctx.session.exec(select(SyncNode).where(SyncNode.code == code)).first()
@@ -59,8 +64,12 @@ def node_by_code(ctx: ServiceContext, code: str) -> SyncNode:
 def register_node(ctx: ServiceContext, code: str, van: Location) -> EnrolmentCode:
     """Register a van's laptop under `code` (normalised) and issue its first enrolment code."""
     code = normalize_node_id(code)
-    if not code:
-        raise InvalidInput("node_code_required", "端末IDを入力してください。", "A node id is required.")
+    if not _NODE_CODE.fullmatch(code):
+        raise InvalidInput(
+            "malformed_node_code",
+            "端末IDは半角英数字と「-」「_」の32文字以内にしてください(例:BM1-A)。",
+            "A node id is up to 32 letters, digits, - or _.",
+        )
     if van.kind != LocationKind.BOOKMOBILE:
         raise InvalidInput(
             "not_a_bookmobile", "端末は移動図書館に登録してください。", "A node belongs to a bookmobile."

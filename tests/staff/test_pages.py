@@ -326,6 +326,15 @@ def test_enrolling_a_bookmobile_shows_its_one_time_code_once_and_the_code_enrols
     assert node.status == NodeStatus.ACTIVE
 
 
+def test_a_bookmobile_id_typed_full_width_is_enrolled_under_its_half_width_form(
+    admin_client: TestClient, ctx: Ctx
+) -> None:
+    page = post_form(admin_client, "/staff/devices", "/staff/devices", {"node_code": "ＢＭ１－Ｃ", "van": "BM1"})
+    code = page.text.split("data-enrolment-code>")[1].split("<")[0]
+    assert "BM1-C" in page.text and "ＢＭ１－Ｃ" not in page.text
+    assert devices.enrol(ctx(now=APP_NOW), "BM1-C", code, public_key_of(new_private_key())).code == "BM1-C"
+
+
 def test_a_new_code_re_enrols_a_node_and_a_revoked_node_gets_none(
     admin_client: TestClient, van_node: SyncNode, session: Session
 ) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ from central.services.context import ServiceContext
 from central.services.route_stats import route_stats
 from sync_protocol import operations as ops
 from sync_protocol.batch import Outcome
+from tests.central.migrating import downgrade
 from tests.central.test_nightly_support import run_on, settings_for, tokyo_night
 from tests.sync.conftest import NOW, VanOutbox, reload
 
@@ -149,3 +151,17 @@ def test_issue10_route_statistics_still_count_a_visit_after_the_night_forgot_the
     assert [(v.stop_code, v.day, v.counts["lends"], v.counts["returns"]) for v in stats.visits] == [
         ("BM1-S01", DAY, 1, 1)
     ]
+
+
+def test_no_reading_history_the_schema_cannot_go_back_to_a_revision_that_needs_the_forgotten_bodies(
+    engine: Engine, tmp_path: Path, van: VanOutbox, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    patron = make_patron()
+    _, (copy,) = make_title()
+    van.send(van.op(ops.Lend(patron.card_number, copy.barcode, DUE)))
+    _night(engine, tmp_path)
+
+    with pytest.raises(RuntimeError, match="cannot downgrade below 0013"):
+        downgrade(engine, "0012")
+
+    assert [op.stop_code for op in _operations(engine)] == ["BM1-S01"]  # nothing was undone

@@ -23,9 +23,10 @@ def test_a_full_width_node_id_is_registered_found_and_enrolled_as_its_half_width
     assert (enrolled.code, enrolled.epoch) == ("BM1-Z", 1)
 
 
-def test_a_blank_node_id_is_refused_with_a_message(
-    ctx: Callable[..., ServiceContext], locations: dict[str, Location]
+@pytest.mark.parametrize("typed", ["　 ", "図書館１", "BM1 A", "B" * 33])
+def test_a_node_id_that_cannot_travel_in_a_request_header_is_refused_with_a_message(
+    ctx: Callable[..., ServiceContext], locations: dict[str, Location], typed: str
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        register_node(ctx(), "　 ", locations["van"])
-    assert refused.value.code == "node_code_required"
+        register_node(ctx(), typed, locations["van"])
+    assert refused.value.code == "malformed_node_code" and "半角英数字" in refused.value.ja

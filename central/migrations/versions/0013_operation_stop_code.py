@@ -62,6 +62,18 @@ def _stop_of(body: str) -> str:
 
 
 def downgrade() -> None:
+    """Refused once the nightly job has emptied a body: the stop would then be lost for good, and
+    the code of revision 0012 reads the stop and the payload from every body."""
+    forgotten = (
+        op.get_bind()
+        .execute(sa.select(sa.func.count()).select_from(_OPERATION).where(_OPERATION.c.body == ""))
+        .scalar_one()
+    )
+    if forgotten:
+        raise RuntimeError(
+            f"cannot downgrade below 0013: the nightly job has emptied {forgotten} operation bodies "
+            "(no reading history), and revision 0012 needs every body"
+        )
     op.drop_index(op.f("ix_conflict_operation_id"), table_name="conflict")
     with op.batch_alter_table("sync_operation", schema=None) as batch_op:
         batch_op.drop_column("stop_code")
