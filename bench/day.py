@@ -8,12 +8,16 @@ work central does when a real van syncs in the evening.
 
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, insert
 from sqlmodel import select
 
+from bench.databases import scratch_database
 from central.db import make_engine, migrate, new_session
 from central.models import Bib, Item, ItemStatus, LocationKind, Patron, SyncNode
 from central.services.collection import add_location
@@ -84,6 +88,17 @@ def build_library(database_url: str, patrons: int = PATRONS, copies: int = COPIE
         allocate_card_block(setup, issued.node, size=100_000)
         node = enrol(setup, NODE, issued.code, public_key_of(key))
     return Library(engine, node, key)
+
+
+@contextmanager
+def library_in(folder: Path, name: str) -> Iterator[Library]:
+    """`build_library` in scratch database `name` under `folder`; its engine is disposed afterwards."""
+    with scratch_database(folder, name) as url:
+        library = build_library(url)
+        try:
+            yield library
+        finally:
+            library.engine.dispose()
 
 
 def operations(count: int, seed: int = 11) -> list[ops.Operation]:

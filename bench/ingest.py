@@ -32,7 +32,7 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 from bench.databases import scratch_database, scratch_folder, target
-from bench.day import DAY, NODE, Library, build_library, operations
+from bench.day import DAY, NODE, Library, library_in, operations
 from bench.figures import Figure
 from bench.serving import served
 from bookmobile.sync.transport import CentralLink
@@ -76,8 +76,9 @@ def in_process(library: Library, batches: list[Batch]) -> float:
     return time.perf_counter() - started
 
 
-def over_http(library: Library, batches: list[Batch], database_url: str, folder: Path) -> float:
+def over_http(library: Library, batches: list[Batch], folder: Path) -> float:
     """Seconds for a node to send every batch to central served by Uvicorn on loopback."""
+    database_url = library.engine.url.render_as_string(hide_password=False)
     with served(Settings(database_url=database_url, data_dir=folder)) as url:
         link = CentralLink(url, NODE, library.key, timeout_s=300, attempts=1)
         link.handshake()
@@ -178,26 +179,18 @@ def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
     batches = batches_of(day)
     with scratch_folder("ingest") as base:
-        with scratch_database(base, "in_process") as url:
-            library = build_library(url)
+        with library_in(base, "in_process") as library:
             seconds = in_process(library, batches)
             assert _applied(library) == OPERATIONS
-            library.engine.dispose()
-        with scratch_database(base, "http") as url:
-            remote = build_library(url)
-            http_seconds = over_http(remote, batches, url, base)
+        with library_in(base, "http") as remote:
+            http_seconds = over_http(remote, batches, base)
             assert _applied(remote) == OPERATIONS
-            remote.engine.dispose()
         with scratch_database(base, "ceiling") as url:
             raw = ceiling(batches, url)
-        with scratch_database(base, "captured") as url:
-            captured = build_library(url)
+        with library_in(base, "captured") as captured:
             writes = _captured_writes(captured, batches_of(day))
-            captured.engine.dispose()
-        with scratch_database(base, "replayed") as url:
-            replay = build_library(url)
+        with library_in(base, "replayed") as replay:
             all_rows = writes_ceiling(replay, writes)
-            replay.engine.dispose()
     wire = sum(len(batch.encode()) for batch in batches)
     database = target()
     yield Figure(f"ingest_ops_per_s[{database}]", round(OPERATIONS / seconds), "ops/s", goal=">= 20000")

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import text
 
-from bench.databases import scratch_database, scratch_folder, target
-from bench.day import Library, build_library, operations
+from bench.databases import scratch_folder, target
+from bench.day import Library, library_in, operations
 from bench.figures import Figure
 from bench.ingest import OPERATIONS, batches_of, in_process
 
@@ -51,15 +51,11 @@ def _add_history(library: Library, count: int) -> None:
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
     with scratch_folder("history") as base:
-        with scratch_database(base, "fresh") as url:
-            fresh = build_library(url)
+        with library_in(base, "fresh") as fresh:
             fresh_seconds = in_process(fresh, batches_of(day))
-            fresh.engine.dispose()
-        with scratch_database(base, "history") as url:
-            older = build_library(url)
+        with library_in(base, "history") as older:
             _add_history(older, HISTORY)
             seconds = in_process(older, batches_of(day))
-            older.engine.dispose()
     database = target()
     yield Figure(f"ingest_after_history_ops_per_s[{database}]", round(OPERATIONS / seconds), "ops/s")
     yield Figure(f"ingest_after_history_ratio[{database}]", round(fresh_seconds / seconds, 2), "x")

@@ -41,6 +41,11 @@ class RenewalCheck:
         return self.refusal is None
 
 
+def renewals_used_up(renewal_count: int, policy: CirculationPolicy) -> bool:
+    """R9's "never renewed before", for a loan renewed `renewal_count` times (the policy's limit)."""
+    return renewal_count >= policy.max_renewals
+
+
 def check_renewal(
     *,
     due: date,
@@ -52,7 +57,7 @@ def check_renewal(
     """Apply R9 on `today` to a loan due on `due` that was renewed `renewal_count` times."""
     if today > due:
         return RenewalCheck(None, OVERDUE)
-    if renewal_count >= policy.max_renewals:
+    if renewals_used_up(renewal_count, policy):
         return RenewalCheck(None, ALREADY_RENEWED)
     if holds_waiting > 0:
         return RenewalCheck(None, HOLD_WAITING)

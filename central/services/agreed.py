@@ -51,6 +51,7 @@ from sync_protocol.eligibility import check_internet_service_eligibility
 from sync_protocol.email_address import check_email
 from sync_protocol.operations import IdDocumentKind
 from sync_protocol.policy import CirculationPolicy
+from sync_protocol.renewal import renewals_used_up
 from sync_protocol.timezone import as_utc
 
 _PATRON: Table = Patron.__table__  # type: ignore[attr-defined]
@@ -343,7 +344,7 @@ class AgreedRun:
         if patron is None or not patron.active or patron.blocked or item is None or item.bib_id in self._held_titles:
             return False
         loan = self._open_loans.get(item.id)
-        if loan is None or not loan.held_by(patron) or loan.renewal_count >= self.policy.max_renewals:
+        if loan is None or not loan.held_by(patron) or renewals_used_up(loan.renewal_count, self.policy):
             return False
         before = {"due_date": loan.due_date, "renewal_count": loan.renewal_count}
         loan.due_date = new_due

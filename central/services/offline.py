@@ -25,6 +25,7 @@ from central.services.circulation import (
 from central.services.context import ServiceContext, transaction
 from central.services.holds import holds_waiting
 from central.services.patrons import active_blocks
+from sync_protocol.renewal import renewals_used_up
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def record_offline_renewal(ctx: ServiceContext, loan: Loan, new_due: date) -> tu
                     {"holds_waiting": waiting, "due_date_before": loan.due_date},
                 )
             )
-        if loan.renewal_count >= ctx.policy.max_renewals:
+        if renewals_used_up(loan.renewal_count, ctx.policy):
             found.append(
                 Disagreement(
                     "renewed_twice",

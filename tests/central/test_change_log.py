@@ -31,7 +31,7 @@ def test_one_transaction_logs_one_row_per_scope_listing_every_key_it_changed(
     ]
 
 
-def test_separate_transactions_log_separate_rows_in_commit_order(
+def test_separate_transactions_log_separate_rows(
     session: Session, ctx: Callable[..., ServiceContext]
 ) -> None:
     first = register_patron(ctx(), Registration("20000011", "一番", "いちばん", date(1980, 2, 1)))
