@@ -7,17 +7,28 @@ page that is no longer in memory. Figures (one run, same machine):
   whose `sync_operation` already holds `HISTORY` earlier operations of the same node.
 - `ingest_after_history_ratio`: that figure over the same day taken in by a central with no
   history, in the same run (1.0: history costs nothing).
+- `forget_bodies_after_history_s`: the nightly job's forgetting of operation bodies
+  (`central.services.housekeeping.forget_operation_bodies`) the night after that day: the day's
+  bodies emptied among the history's.
+- `forget_nothing_after_history_s`: the same step the next night, with nothing left to forget:
+  what the step costs every night only because the history is there.
 Run: `scripts/bench ingest_history` (SQLite), or with `CENTRAL_DATABASE_URL` as for `bench.ingest`.
 """
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 from sqlalchemy import text
 
 from bench.databases import scratch_folder, target
 from bench.day import Library, library_in, operations
 from bench.figures import Figure
-from bench.ingest import OPERATIONS, batches_of, in_process
+from bench.ingest import EVENING, OPERATIONS, batches_of, in_process
+from central.db import new_session
+from central.services.context import ServiceContext
+from central.services.housekeeping import forget_operation_bodies
+from sync_protocol.policy import CirculationPolicy
 
 HISTORY = 2_000_000  # a hundred days like the benchmark's, in an earlier epoch of the node
 
@@ -48,6 +59,16 @@ def _add_history(library: Library, count: int) -> None:
             connection.execute(text("ANALYZE sync_operation"))
 
 
+def _forget(library: Library) -> tuple[int, float]:
+    """The night's forgetting after the day, as the nightly job calls it: (bodies emptied, seconds)."""
+    night = EVENING + timedelta(hours=8)
+    with new_session(library.engine) as session:
+        ctx = ServiceContext(session, CirculationPolicy(), "system:nightly", None, night)
+        started = time.perf_counter()
+        forgotten = forget_operation_bodies(ctx, night)
+        return forgotten, time.perf_counter() - started
+
+
 def run() -> Iterator[Figure]:
     day = operations(OPERATIONS)
     with scratch_folder("history") as base:
@@ -56,6 +77,12 @@ def run() -> Iterator[Figure]:
         with library_in(base, "history") as older:
             _add_history(older, HISTORY)
             seconds = in_process(older, batches_of(day))
+            forgotten, forget_seconds = _forget(older)
+            assert forgotten == OPERATIONS
+            nothing, idle_seconds = _forget(older)
+            assert nothing == 0
     database = target()
     yield Figure(f"ingest_after_history_ops_per_s[{database}]", round(OPERATIONS / seconds), "ops/s")
     yield Figure(f"ingest_after_history_ratio[{database}]", round(fresh_seconds / seconds, 2), "x")
+    yield Figure(f"forget_bodies_after_history_s[{database}]", round(forget_seconds, 3), "s")
+    yield Figure(f"forget_nothing_after_history_s[{database}]", round(idle_seconds, 3), "s")

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     overdue_reminder_days: list[int] = Field(default_factory=lambda: [1, 8, 15])
     # No reading history: days after the return before a loan loses its patron (0 = the next nightly run).
     loan_history_grace_days: int = 0
+    # B5: days after the day it was raised that an automatic conflict stays open for an admin's
+    # review; then the nightly job confirms its default, and forgets its facts like a decided one.
+    conflict_review_days: int = Field(default=30, ge=0)
     # R10 e-mail. No smtp_host (the embedded default): messages are written as .eml files to mail_outbox_dir.
     smtp_host: str = ""
     smtp_port: int = 587

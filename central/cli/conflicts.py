@@ -65,6 +65,8 @@ def _print_detail(detail: ConflictDetail) -> None:
         console.print(f"patron {patron.id}: {patron.card_number} {patron.name} ({patron.birth_date})")
     if detail.resolution:
         console.print(f"[green]decided[/] by {detail.resolved_by} at {_time(detail.resolved_at)}: {detail.resolution}")
+    if detail.facts_forgotten:
+        console.print("both sides' facts were forgotten by the nightly job once the retention period had passed")
     if detail.actions:
         console.print("decisions: " + ", ".join(f"{a.value} ({detail.action_labels[a.value]})" for a in detail.actions))
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from central.db import make_engine, migrate, new_session
 from central.nightly.errors import NightlyFailed
-from central.nightly.job import NightlyReport, run_nightly
+from central.nightly.job import STEPS, NightlyReport, run_nightly
 from central.nightly.scheduler import schedule_nightly
 from central.nightly.staff_list import mark_contacted, staff_list
 from central.settings import Settings
@@ -25,7 +25,8 @@ STEP_LABELS = {
     "expire_holds": "取置期限切れの予約",
     "hold_ready_notices": "予約資料の確保通知",
     "overdue_reminders": "督促",
-    "anonymise_loans": "貸出記録の匿名化・移動図書館の操作内容の消去",
+    "settle_conflicts": "競合の確認期限・判断済み競合の記録の消去",
+    "anonymise_loans": "貸出・予約記録の匿名化・移動図書館の操作内容の消去",
     "send_mail": "メール送信",
 }
 
@@ -38,7 +39,8 @@ def _report_table(report: NightlyReport) -> Table:
     table = Table(title=f"夜間処理 / nightly job {report.run_date:%Y-%m-%d}: {report.status}")
     table.add_column("step")
     table.add_column("counts")
-    for name, label in STEP_LABELS.items():
+    for name, _ in STEPS:
+        label = STEP_LABELS.get(name, name)
         if name in report.errors:
             table.add_row(label, f"[red]{report.errors[name]}[/]")
         elif name in report.counts:

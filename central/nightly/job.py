@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from central.db import new_session
 from central.mail.transport import MailTransport, transport_from_settings
 from central.models import Location
-from central.nightly import lock, notices, runs, steps
+from central.nightly import conflicts, lock, notices, runs, steps
 from central.nightly.errors import NightlyBusy
 from central.nightly.night import Night, StepResult
 from central.services.context import transaction
@@ -33,12 +33,14 @@ logger = logging.getLogger("central.nightly")
 Step = Callable[[Night], StepResult]
 
 # Order matters: expiry hands copies to the next holds before their ready notices are queued,
-# and everything is queued before the mail goes out.
+# conflicts are settled before the night forgets what undecided ones still need, and everything
+# is queued before the mail goes out.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("activate_accounts", steps.activate_accounts),
     ("expire_holds", steps.expire_holds),
     ("hold_ready_notices", notices.hold_ready_notices),
     ("overdue_reminders", notices.overdue_reminders),
+    ("settle_conflicts", conflicts.settle_conflicts),
     ("anonymise_loans", steps.anonymise_loans),
     ("send_mail", steps.send_mail),
 )

@@ -13,6 +13,7 @@ from central.errors import InvalidInput
 from central.models import Conflict, ConflictStatus, SyncNode, SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.staff.labels import KIND_LABELS, STATUS_LABELS, action_label, actor_names
+from central.sync.conflicts import facts_forgotten
 from central.sync.resolution import Action, actions_for, envelope_of, involved_patrons, load_conflict
 
 PAGE_SIZE = 100
@@ -87,6 +88,7 @@ class ConflictDetail:
     resolution: str
     resolved_by: str
     resolved_at: datetime | None
+    facts_forgotten: bool  # the night emptied both sides' facts once the conflict was decided
 
 
 def _status_clause(status: str) -> Any:
@@ -194,4 +196,5 @@ def conflict_detail(ctx: ServiceContext, conflict_id: int) -> ConflictDetail:
             resolution=conflict.resolution,
             resolved_by=names.get(conflict.resolved_by, conflict.resolved_by),
             resolved_at=conflict.resolved_at,
+            facts_forgotten=facts_forgotten(conflict),
         )

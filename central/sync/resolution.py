@@ -13,6 +13,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -195,6 +196,37 @@ def decide(ctx: ServiceContext, conflict_id: int, decision: Decision) -> Decisio
         after = {"status": status, "decision": decision.action, "reason": reason, **done.facts}
         audit.record(ctx, "conflict.resolve", "conflict", conflict.id, before=before, after=after)
         return DecisionResult(conflict, done.enrolment, done.raised)
+
+
+def settle_unreviewed(ctx: ServiceContext, raised_before: datetime, review_days: int) -> list[int]:
+    """Close every automatic conflict raised before `raised_before` that nobody reviewed; returns their ids.
+
+    An automatic conflict's default has been in force since it was raised; the review is an
+    admin's chance to override it, and it cannot stay open for ever: an undecided conflict keeps
+    the van's operation and both sides' facts, which no-reading-history forbids keeping. So once
+    its review window (`review_days`) has passed, the default is confirmed the way an admin's
+    "keep" would confirm it (`decide`, one transaction each), with the window as the reason. An
+    admin deciding the same conflict at the same moment wins; the night then leaves it alone.
+    """
+    with transaction(ctx.session):
+        unreviewed = [
+            conflict_id
+            for conflict_id in ctx.session.exec(
+                select(Conflict.id)
+                .where(Conflict.status == ConflictStatus.AUTO, col(Conflict.created_at) < raised_before)
+                .order_by(col(Conflict.id))
+            )
+            if conflict_id is not None
+        ]
+    reason = f"確認期間({review_days}日)を過ぎたため、夜間処理で確定しました。"
+    settled = []
+    for conflict_id in unreviewed:
+        try:
+            decide(ctx, conflict_id, Decision(Action.KEEP, reason))
+        except AlreadyResolved:
+            continue
+        settled.append(conflict_id)
+    return settled
 
 
 def _outcome(operation: SyncOperation | None) -> str | None:

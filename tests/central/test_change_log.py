@@ -31,9 +31,7 @@ def test_one_transaction_logs_one_row_per_scope_listing_every_key_it_changed(
     ]
 
 
-def test_separate_transactions_log_separate_rows(
-    session: Session, ctx: Callable[..., ServiceContext]
-) -> None:
+def test_separate_transactions_log_separate_rows(session: Session, ctx: Callable[..., ServiceContext]) -> None:
     first = register_patron(ctx(), Registration("20000011", "一番", "いちばん", date(1980, 2, 1)))
     second = register_patron(ctx(), Registration("20000012", "二番", "にばん", date(1980, 2, 2)))
     entries = session.exec(select(ChangeLogEntry).order_by(ChangeLogEntry.id)).all()  # type: ignore[arg-type]

@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from central.cli import app, main
+from central.cli.nightly import STEP_LABELS
+from central.nightly.job import STEPS
 from tests.central.test_nightly_support import Ctx, MakePatron, MakeTitle, free_port, ready_hold
 
 COMMANDS = (("nightly",), ("scheduler",), ("notices", "staff-list"), ("notices", "done"))
@@ -68,3 +70,7 @@ def test_r10_cli_nightly_exits_1_with_a_japanese_message_when_mail_could_not_be_
         main()
     assert exited.value.code == 1
     assert "メール1件を送信できませんでした。次回の夜間処理で再送します。" in capsys.readouterr().err
+
+
+def test_the_nightly_summary_names_every_step_in_japanese() -> None:
+    assert set(STEP_LABELS) == {name for name, _ in STEPS}

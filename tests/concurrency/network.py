@@ -129,15 +129,19 @@ def central_served(database_url: str, folder: Path, workers: int) -> Iterator[st
     }
     command = [str(Path(sys.executable).with_name("central")), "serve", "--workers", str(workers)]
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "central.log"
+    with server_process([*command, "--host", "127.0.0.1", "--port", str(port)], port, folder / "central.log", env=env):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def server_process(command: list[str], port: int, log: Path, **popen: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """`command` (a `central serve`) running until the block ends, answering /healthz first; then
+    Ctrl-C, as an operator stops it. Its output goes to `log`."""
     with log.open("wb") as output:
-        server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=output, stderr=output
-        )
-    url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
     try:
-        _wait_healthy(url, server, log)
-        yield url
+        wait_healthy(f"http://127.0.0.1:{port}", server, log)
+        yield server
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -147,7 +151,7 @@ def central_served(database_url: str, folder: Path, workers: int) -> Iterator[st
             server.wait()
 
 
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -7,10 +7,10 @@ and `at_end` once the vans have drained their outboxes.
 """
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, text
+from sqlalchemy import exists, or_, text
 from sqlmodel import col, select
 
 from bookmobile.store.connection import reading
@@ -44,6 +44,10 @@ FORGOTTEN = "no returned loan is linked to its patron after the nightly job"
 BODIES_FORGOTTEN = (
     "no operation central took in before the night's cutoff keeps its body after the nightly job,"
     " unless an open or automatic conflict still refers to it"
+)
+CONFLICTS_FORGOTTEN = (
+    "after the nightly job no conflict decided before the cutoff keeps its facts, and no automatic"
+    " conflict outlives its review window (B5)"
 )
 NIGHT_OK = "every nightly step succeeds"
 VIEWS = "after a full sync the van's view is central's snapshot, with no local changes left (B6)"
@@ -206,6 +210,7 @@ def after_night(world: World, report: NightlyReport, route: Route) -> None:
             select(SyncOperation.id).where(SyncOperation.received_at < cutoff, SyncOperation.body != "", ~undecided)
         ).all()
     world.check(BODIES_FORGOTTEN, not kept, f"{report.run_date}: operations {list(kept[:5])}")
+    conflicts_forgotten(world, report, cutoff)
     with new_session(world.engine) as session:
         open_holds = session.exec(
             select(Hold)
@@ -218,6 +223,27 @@ def after_night(world: World, report: NightlyReport, route: Route) -> None:
             by_title.setdefault(hold.bib_id, []).append(queue_place(ctx, hold))
     bad = {bib: places for bib, places in by_title.items() if places != list(range(1, len(places) + 1))}
     world.check(PLACES, not bad, f"places {bad}")
+
+
+def conflicts_forgotten(world: World, report: NightlyReport, cutoff: datetime) -> None:
+    review_days = world.settings.conflict_review_days
+    with new_session(world.engine) as session:
+        remembered = session.exec(
+            select(Conflict.id).where(
+                col(Conflict.status).in_([ConflictStatus.RESOLVED, ConflictStatus.VOIDED]),
+                col(Conflict.resolved_at) < cutoff,
+                or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
+            )
+        ).all()
+        unsettled = session.exec(
+            select(Conflict.id).where(
+                Conflict.status == ConflictStatus.AUTO,
+                col(Conflict.created_at) < forgetting_cutoff(report.run_date, review_days + 1),
+            )
+        ).all()
+    wrong = [f"{report.run_date}: decided conflict {i} keeps its facts" for i in remembered]
+    wrong += [f"{report.run_date}: automatic conflict {i} past its review window" for i in unsettled]
+    world.check_each(CONFLICTS_FORGOTTEN, wrong)
 
 
 def notices_sent_once(world: World, report: NightlyReport, route: Route) -> None:

@@ -12,7 +12,14 @@ import pytest
 from tests.simulation import soak
 from tests.simulation.driver import Outcome, run_simulation
 from tests.simulation.faults import RESTORE_STOPPED
-from tests.simulation.invariants import ACCOUNTED, BODIES_FORGOTTEN, FORGOTTEN, SENT_ONCE, VIEWS
+from tests.simulation.invariants import (
+    ACCOUNTED,
+    BODIES_FORGOTTEN,
+    CONFLICTS_FORGOTTEN,
+    FORGOTTEN,
+    SENT_ONCE,
+    VIEWS,
+)
 from tests.simulation.syncing import ADAPTER_FAULTS, SIMULATION_FAULTS
 
 SEEDS = (1, 2, 3)
@@ -32,7 +39,7 @@ def test_a_simulated_month_keeps_every_invariant_under_faults(tmp_path: Path) ->
         checks.update(outcome.stats.checks)
     assert set(faults) >= EVERY_FAULT, f"faults never injected: {EVERY_FAULT - set(faults)}"
     assert faults["SMTP down for a night"] > 0
-    for invariant in (ACCOUNTED, FORGOTTEN, BODIES_FORGOTTEN, SENT_ONCE, VIEWS, RESTORE_STOPPED):
+    for invariant in (ACCOUNTED, FORGOTTEN, BODIES_FORGOTTEN, CONFLICTS_FORGOTTEN, SENT_ONCE, VIEWS, RESTORE_STOPPED):
         assert checks[invariant] > 0, f"never checked: {invariant}"
 
 

@@ -136,6 +136,7 @@ def _central_settings(root: Path) -> Settings:
         mail_from="no-reply@library.example.jp",
         smtp_security="none",
         secret_key="simulation-secret-key-not-for-production",
+        conflict_review_days=2,  # short, so that a run of a few simulated days settles some (B5)
     )
 
 

@@ -11,13 +11,23 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from central.models import AuditEntry, Conflict
+from central.db import new_session
+from central.models import AuditEntry, Conflict, SyncOperation
 from central.services.context import transaction
 
 ADMIN_PASSWORD = "kanri-2026-secret"
 DESK_PASSWORD = "madoguchi-2026"
+
+
+def operation_body(engine: Engine, operation_id: int | None) -> str:
+    """A van operation's body as stored now ("" once the nightly job forgot it)."""
+    with new_session(engine) as session:
+        operation = session.get(SyncOperation, operation_id)
+        assert operation is not None
+        return operation.body
 
 
 def conflicts_of(session: Session, kind: str) -> list[Conflict]:

@@ -21,7 +21,7 @@ from sync_protocol import operations as ops
 from sync_protocol.batch import Outcome
 from tests.central.conftest import NOW
 from tests.central.test_nightly_support import run_on, settings_for, tokyo_night
-from tests.staff.helpers import conflicts_of
+from tests.staff.helpers import conflicts_of, operation_body
 from tests.sync.conftest import VanOutbox
 
 Ctx = Callable[..., ServiceContext]
@@ -30,13 +30,6 @@ MakePatron = Callable[..., Patron]
 DUE = date(2026, 6, 24)
 NIGHT = date(2026, 6, 11)  # the first nightly job after the van's sync at 18:00 on 2026-06-10
 NEXT_NIGHT = date(2026, 6, 12)
-
-
-def _body(engine: Engine, operation_id: int | None) -> str:
-    with new_session(engine) as session:
-        operation = session.get(SyncOperation, operation_id)
-        assert operation is not None
-        return operation.body
 
 
 def _night(engine: Engine, tmp_path: Path, day: date) -> int:
@@ -69,8 +62,8 @@ def test_b5_no_reading_history_operations_of_open_and_automatic_conflicts_keep_t
 
     assert _night(engine, tmp_path, NIGHT) == 1  # the plain lend only
 
-    assert json.loads(_body(engine, held.operation_id))["payload"]["card_number"] == "99990001"
-    assert late_copy.barcode in _body(engine, clock.operation_id)
+    assert json.loads(operation_body(engine, held.operation_id))["payload"]["card_number"] == "99990001"
+    assert late_copy.barcode in operation_body(engine, clock.operation_id)
     # The admin decides as usual once the card's registration has reached central.
     patron = make_patron(card_number="99990001")
     later = tokyo_night(NIGHT) + timedelta(hours=8)
@@ -100,7 +93,7 @@ def test_b5_a_decided_conflict_still_opens_in_the_console_after_the_night_forgot
     (conflict,) = conflicts_of(session, "unknown_barcode")
     decide(ctx(now=NOW + timedelta(hours=9), actor=admin.actor), conflict.id, Decision(Action.VOID, "誤スキャン"))  # type: ignore[arg-type]
     assert _night(engine, tmp_path, NIGHT) == 1
-    assert _body(engine, conflict.operation_id) == ""
+    assert operation_body(engine, conflict.operation_id) == ""
 
     detail = conflict_detail(ctx(now=tokyo_night(NIGHT), actor=admin.actor), conflict.id)  # type: ignore[arg-type]
 
