@@ -49,6 +49,7 @@ class HoldStatus(StrEnum):
 
 
 OPEN_HOLD_STATUSES = (HoldStatus.QUEUED, HoldStatus.IN_TRANSIT, HoldStatus.READY)
+CLOSED_HOLD_STATUSES = (HoldStatus.FULFILLED, HoldStatus.CANCELLED, HoldStatus.EXPIRED)
 
 
 class Hold(SQLModel, table=True):
@@ -57,12 +58,15 @@ class Hold(SQLModel, table=True):
     R13: `queue_number` is assigned when central processes the hold and never reused on the
     title; the patron's place is the rank of that number among the title's open holds, so places
     are strict (no ties, no gaps) by construction.
+
+    No reading history: once the hold is closed (`CLOSED_HOLD_STATUSES`) and the grace period has
+    passed, `patron_id` is cleared, like a returned loan's. An open hold always names its patron.
     """
 
     __table_args__ = (sa.UniqueConstraint("bib_id", "queue_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    patron_id: int = Field(foreign_key="patron.id", index=True)
+    patron_id: int | None = Field(default=None, foreign_key="patron.id", index=True)
     bib_id: int = Field(foreign_key="bib.id", index=True)
     pickup_location_id: int = Field(foreign_key="location.id")
     contact_method: str = Field(max_length=16)

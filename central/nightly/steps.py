@@ -1,5 +1,6 @@
-"""The nightly steps that change circulation state: R5 activation, hold expiry, forgetting loans,
-and sending the mail the notice steps queued. Each is idempotent and one use case (transaction).
+"""The nightly steps that change circulation state: R5 activation, hold expiry, forgetting loans and
+closed holds, and sending the mail the notice steps queued. Each is idempotent and one use case
+(transaction).
 """
 
 from collections import Counter
@@ -11,10 +12,15 @@ from central.mail import ledger
 from central.mail.delivery import deliver_pending
 from central.models import Hold, HoldStatus
 from central.nightly.night import Night, StepResult
-from central.nightly.notices import OVERDUE_PREFIX
+from central.nightly.notices import HOLD_READY, OVERDUE_PREFIX
 from central.services.context import transaction
 from central.services.holds import expire_hold
-from central.services.housekeeping import activate_due_accounts, anonymise_returned_loans, forget_operation_bodies
+from central.services.housekeeping import (
+    activate_due_accounts,
+    anonymise_closed_holds,
+    anonymise_returned_loans,
+    forget_operation_bodies,
+)
 from sync_protocol.timezone import TOKYO
 
 
@@ -48,8 +54,8 @@ def expire_holds(night: Night) -> StepResult:
 
 
 def anonymisation_cutoff(night: Night) -> datetime:
-    """Loans returned, and van operations taken in, before this instant are forgotten: see
-    `forgetting_cutoff`."""
+    """Loans returned, holds closed and van operations taken in before this instant are forgotten:
+    see `forgetting_cutoff`."""
     return forgetting_cutoff(night.run_date, night.settings.loan_history_grace_days)
 
 
@@ -64,15 +70,25 @@ def forgetting_cutoff(run_date: date, grace_days: int) -> datetime:
 
 
 def anonymise_loans(night: Night) -> StepResult:
-    """No reading history: returned loans lose their patron, their reminders are deleted, and the
-    van operations taken in before the same cutoff lose their bodies (which name card and barcode,
-    or a new patron's details), except those an undecided conflict still needs."""
+    """No reading history: returned loans and closed holds lose their patron, their reminders and
+    hold-ready notices are deleted, and the van operations taken in before the same cutoff lose
+    their bodies (which name card and barcode, or a new patron's details), except those an
+    undecided conflict still needs."""
     cutoff = anonymisation_cutoff(night)
     with transaction(night.session):
         loan_ids = anonymise_returned_loans(night.service_ctx(), cutoff)
+        hold_ids = anonymise_closed_holds(night.service_ctx(), cutoff)
         forgotten = ledger.forget(night.session, OVERDUE_PREFIX, loan_ids)
+        forgotten += ledger.forget(night.session, HOLD_READY, hold_ids)
         operations = forget_operation_bodies(night.service_ctx(), cutoff)
-    return StepResult({"anonymised": len(loan_ids), "notices_deleted": forgotten, "operations_forgotten": operations})
+    return StepResult(
+        {
+            "anonymised": len(loan_ids),
+            "holds_anonymised": len(hold_ids),
+            "notices_deleted": forgotten,
+            "operations_forgotten": operations,
+        }
+    )
 
 
 def send_mail(night: Night) -> StepResult:

@@ -8,7 +8,7 @@ from central.models import AuditEntry
 from central.services.context import ServiceContext
 
 
-def _dump(facts: dict[str, Any] | None) -> str:
+def dump(facts: dict[str, Any] | None) -> str:
     """Facts as JSON (dates and instants in ISO 8601, enums by value, anything else as its text)."""
     return "" if facts is None else orjson.dumps(facts, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
@@ -34,8 +34,8 @@ def entry(
         "action": action,
         "object_type": object_type,
         "object_id": str(object_id),
-        "before": _dump(before),
-        "after": _dump(after),
+        "before": dump(before),
+        "after": dump(after),
     }
 
 

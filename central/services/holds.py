@@ -117,7 +117,7 @@ def place_hold(ctx: ServiceContext, patron: Patron, bib_id: int, pickup_location
         last = ctx.session.exec(select(func.max(Hold.queue_number)).where(Hold.bib_id == bib_id)).one()
         target = _shelf_copy_for(ctx, bib_id, pickup_location_id)
         hold = Hold(
-            patron_id=patron.id,  # type: ignore[arg-type]
+            patron_id=patron.id,
             bib_id=bib_id,
             pickup_location_id=pickup_location_id,
             contact_method=method,

@@ -1,23 +1,32 @@
-"""Circulation upkeep the nightly job does: next-day activation (R5), forgetting returned loans and
-what the vans' operations said.
+"""Circulation upkeep the nightly job does: next-day activation (R5), forgetting returned loans,
+closed holds and what the vans' operations said.
 
-Japanese libraries keep no reading history: once a loan is returned (and the configured grace
-period has passed) nothing may tie the patron to the copy any more. The loan row stays, without
-its patron, so statistics keep their counts; so does each van operation's row, without its body.
+Japanese libraries keep no reading history: once a loan is returned or a hold is closed (and the
+configured grace period has passed) nothing may tie the patron to the copy or the title any more.
+The loan and hold rows stay, without their patron, so statistics keep their counts; so does each
+van operation's row, without its body.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import exists, update
 from sqlmodel import col, select
 
 from central.bulk import in_lists
-from central.models import AuditEntry, Conflict, ConflictStatus, InternetAccount, Loan, SyncOperation
+from central.models import AuditEntry, Conflict, ConflictStatus, Hold, InternetAccount, Loan, SyncOperation
+from central.models.circulation import CLOSED_HOLD_STATUSES
 from central.services import audit
 from central.services.context import ServiceContext, transaction
 
-# What a patron's own action on a loan (a web renewal) leaves as the audit actor once forgotten.
+# What a patron's own action on a loan or hold (a web renewal, a hold placed or cancelled on the
+# web) leaves as the audit actor once forgotten.
 ANONYMOUS_PATRON = "patron:-"
+# Audit rows about a patron that list the holds they cancelled (a merge of duplicate records, and
+# the conflict decision that ordered it): once those holds are forgotten, only their number stays.
+_LISTS_CANCELLED_HOLDS = ("patron.merge", "conflict.resolve")
 
 
 def activate_due_accounts(ctx: ServiceContext) -> list[int]:
@@ -76,6 +85,92 @@ def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> 
                 ctx, "loan.anonymise", "loan", "*", after={"loans": len(loan_ids), "returned_before": returned_before}
             )
         return loan_ids
+
+
+def anonymise_closed_holds(ctx: ServiceContext, closed_before: datetime) -> list[int]:
+    """Cut holds closed (fulfilled, cancelled, expired) before `closed_before` loose from their
+    patron; returns their ids.
+
+    Besides `Hold.patron_id`, the audit log is cleared of what would still join the patron to the
+    title: the actor of the patron's own actions on those holds (placed or cancelled on the web,
+    actor "patron:<id>"), the holder a van's lend of a held copy recorded (`hold.requeue`), and the
+    ids of the holds a merge of duplicate records cancelled (only their number stays). Open holds
+    are never touched: every reader of a patron's holds looks at open holds only.
+    """
+    with transaction(ctx.session):
+        hold_ids = [
+            hold_id
+            for hold_id in ctx.session.exec(
+                select(Hold.id).where(
+                    col(Hold.status).in_(CLOSED_HOLD_STATUSES),
+                    col(Hold.closed_at) < closed_before,
+                    col(Hold.patron_id).is_not(None),
+                )
+            )
+            if hold_id is not None
+        ]
+        for batch in in_lists(hold_ids):
+            ctx.session.exec(update(Hold).where(col(Hold.id).in_(batch)).values(patron_id=None))
+            keys = [str(i) for i in batch]
+            ctx.session.exec(
+                update(AuditEntry)
+                .where(
+                    col(AuditEntry.object_type) == "hold",
+                    col(AuditEntry.object_id).in_(keys),
+                    col(AuditEntry.actor).startswith("patron:"),
+                )
+                .values(actor=ANONYMOUS_PATRON)
+            )
+            _forget_holders(ctx, keys)
+        if hold_ids:
+            _count_cancelled_holds(ctx)
+            audit.record(
+                ctx, "hold.anonymise", "hold", "*", after={"holds": len(hold_ids), "closed_before": closed_before}
+            )
+        return hold_ids
+
+
+def _forget_holders(ctx: ServiceContext, hold_keys: Sequence[str]) -> None:
+    """`hold.requeue` rows (R14 on a van: a walk-in took the copy caught for a hold) name whose
+    hold it was: that patron goes."""
+    for entry in ctx.session.exec(
+        select(AuditEntry).where(
+            AuditEntry.object_type == "hold",
+            AuditEntry.action == "hold.requeue",
+            col(AuditEntry.object_id).in_(hold_keys),
+        )
+    ):
+        entry.before = audit.dump({**_facts(entry.before), "hold_patron_id": None})
+        ctx.session.add(entry)
+
+
+def _count_cancelled_holds(ctx: ServiceContext) -> None:
+    """Audit rows that list the holds a merge cancelled keep only how many, once none of those holds
+    names a patron any more (they were cancelled together, so they are forgotten the same night)."""
+    listing = [
+        (entry, cancelled)
+        for entry in ctx.session.exec(
+            select(AuditEntry).where(
+                col(AuditEntry.action).in_(_LISTS_CANCELLED_HOLDS),
+                col(AuditEntry.after).contains('"holds_cancelled":[', autoescape=True),
+                ~col(AuditEntry.after).contains('"holds_cancelled":[]', autoescape=True),
+            )
+        )
+        if isinstance(cancelled := _facts(entry.after).get("holds_cancelled"), list)
+    ]
+    named: set[int] = set()
+    for batch in in_lists(sorted({hold_id for _, cancelled in listing for hold_id in cancelled})):
+        still = ctx.session.exec(select(Hold.id).where(col(Hold.id).in_(batch), col(Hold.patron_id).is_not(None)))
+        named.update(hold_id for hold_id in still if hold_id is not None)
+    for entry, cancelled in listing:
+        if not named.intersection(cancelled):
+            entry.after = audit.dump({**_facts(entry.after), "holds_cancelled": len(cancelled)})
+            ctx.session.add(entry)
+
+
+def _facts(stored: str) -> dict[str, Any]:
+    facts: dict[str, Any] = orjson.loads(stored) if stored else {}
+    return facts
 
 
 def forget_operation_bodies(ctx: ServiceContext, received_before: datetime) -> int:

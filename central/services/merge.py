@@ -77,7 +77,7 @@ def _move_holds(ctx: ServiceContext, keep: Patron, drop: Patron) -> tuple[int, l
             cancelled.append(loser.id)  # type: ignore[arg-type]
             if loser is hold:
                 continue
-        hold.patron_id = keep.id  # type: ignore[assignment]
+        hold.patron_id = keep.id
         ctx.session.add(hold)
         moved += 1
     return moved, cancelled

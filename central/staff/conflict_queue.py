@@ -13,8 +13,8 @@ from central.errors import InvalidInput
 from central.models import Conflict, ConflictStatus, SyncNode, SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.staff.labels import KIND_LABELS, STATUS_LABELS, action_label, actor_names
-from central.sync.conflicts import facts_forgotten
 from central.sync.resolution import Action, actions_for, envelope_of, involved_patrons, load_conflict
+from central.sync.retention import is_forgotten
 
 PAGE_SIZE = 100
 # "unresolved" = open and auto together; "all" = no status filter.
@@ -112,6 +112,11 @@ def _filtered(query: Any, flt: QueueFilter, now: datetime) -> Any:
     return query
 
 
+# What the console shows once the nightly job forgot a decided conflict's words (no reading history).
+FORGOTTEN_SUMMARY = "(保存期間を過ぎたため、内容は消去しました)"
+FORGOTTEN_RESOLUTION = "(保存期間を過ぎたため、判断の詳細は消去しました)"
+
+
 def _row(conflict: Conflict, node_code: str | None, now: datetime) -> ConflictRow:
     assert conflict.id is not None
     return ConflictRow(
@@ -121,7 +126,7 @@ def _row(conflict: Conflict, node_code: str | None, now: datetime) -> ConflictRo
         status=conflict.status,
         status_label=STATUS_LABELS.get(conflict.status, conflict.status),
         node=node_code or "",
-        summary=conflict.summary,
+        summary=conflict.summary or FORGOTTEN_SUMMARY,
         created_at=conflict.created_at,
         age_days=max(0, (now - conflict.created_at).days),
     )
@@ -193,8 +198,8 @@ def conflict_detail(ctx: ServiceContext, conflict_id: int) -> ConflictDetail:
                 PatronBrief(p.id, p.card_number, p.name, p.name_reading, p.birth_date, p.registered_at, p.status)  # type: ignore[arg-type]
                 for p in patrons
             ),
-            resolution=conflict.resolution,
+            resolution=conflict.resolution or (FORGOTTEN_RESOLUTION if conflict.resolved_at else ""),
             resolved_by=names.get(conflict.resolved_by, conflict.resolved_by),
             resolved_at=conflict.resolved_at,
-            facts_forgotten=facts_forgotten(conflict),
+            facts_forgotten=is_forgotten(conflict),
         )

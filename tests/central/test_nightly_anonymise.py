@@ -51,7 +51,12 @@ def test_no_reading_history_returned_loan_cannot_be_joined_to_its_borrower_after
 
     report = run_on(engine, settings, date(2026, 6, 26))
 
-    assert report.counts["anonymise_loans"] == {"anonymised": 1, "notices_deleted": 1, "operations_forgotten": 0}
+    assert report.counts["anonymise_loans"] == {
+        "anonymised": 1,
+        "holds_anonymised": 0,
+        "notices_deleted": 1,
+        "operations_forgotten": 0,
+    }
     assert _borrowers_of(engine, copy.id) == []
     kept = fresh(engine, Loan, loan.id)
     assert (kept.patron_id, kept.item_id, kept.returned_at is not None) == (None, copy.id, True)

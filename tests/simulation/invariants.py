@@ -17,7 +17,7 @@ from bookmobile.store.connection import reading
 from bookmobile.store.snapshot_tables import read_snapshot
 from central.db import new_session
 from central.models import Conflict, ConflictStatus, Hold, SyncOperation
-from central.models.circulation import OPEN_HOLD_STATUSES
+from central.models.circulation import CLOSED_HOLD_STATUSES, OPEN_HOLD_STATUSES
 from central.nightly.job import NightlyReport
 from central.nightly.steps import forgetting_cutoff
 from central.services.holds import queue_place
@@ -41,6 +41,7 @@ ACTIVE_FROM = "each internet account is active from the right day (R4, R5)"
 NOTICE_KEYS = "one notice per patron, event and object in the ledger (R10)"
 SENT_ONCE = "each notice is delivered at most once, and every delivery is a notice marked sent (R10)"
 FORGOTTEN = "no returned loan is linked to its patron after the nightly job"
+HOLDS_FORGOTTEN = "no hold closed before the night's cutoff is linked to its patron after the nightly job"
 BODIES_FORGOTTEN = (
     "no operation central took in before the night's cutoff keeps its body after the nightly job,"
     " unless an open or automatic conflict still refers to it"
@@ -210,6 +211,15 @@ def after_night(world: World, report: NightlyReport, route: Route) -> None:
             select(SyncOperation.id).where(SyncOperation.received_at < cutoff, SyncOperation.body != "", ~undecided)
         ).all()
     world.check(BODIES_FORGOTTEN, not kept, f"{report.run_date}: operations {list(kept[:5])}")
+    with new_session(world.engine) as session:
+        held = session.exec(
+            select(Hold.id).where(
+                col(Hold.status).in_(CLOSED_HOLD_STATUSES),
+                or_(col(Hold.closed_at) < cutoff, col(Hold.closed_at).is_(None)),
+                col(Hold.patron_id).is_not(None),
+            )
+        ).all()
+    world.check(HOLDS_FORGOTTEN, not held, f"{report.run_date}: holds {list(held[:5])}")
     conflicts_forgotten(world, report, cutoff)
     with new_session(world.engine) as session:
         open_holds = session.exec(

@@ -17,6 +17,7 @@ from tests.simulation.invariants import (
     BODIES_FORGOTTEN,
     CONFLICTS_FORGOTTEN,
     FORGOTTEN,
+    HOLDS_FORGOTTEN,
     SENT_ONCE,
     VIEWS,
 )
@@ -39,7 +40,16 @@ def test_a_simulated_month_keeps_every_invariant_under_faults(tmp_path: Path) ->
         checks.update(outcome.stats.checks)
     assert set(faults) >= EVERY_FAULT, f"faults never injected: {EVERY_FAULT - set(faults)}"
     assert faults["SMTP down for a night"] > 0
-    for invariant in (ACCOUNTED, FORGOTTEN, BODIES_FORGOTTEN, CONFLICTS_FORGOTTEN, SENT_ONCE, VIEWS, RESTORE_STOPPED):
+    for invariant in (
+        ACCOUNTED,
+        FORGOTTEN,
+        HOLDS_FORGOTTEN,
+        BODIES_FORGOTTEN,
+        CONFLICTS_FORGOTTEN,
+        SENT_ONCE,
+        VIEWS,
+        RESTORE_STOPPED,
+    ):
         assert checks[invariant] > 0, f"never checked: {invariant}"
 
 

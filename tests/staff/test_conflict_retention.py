@@ -1,10 +1,12 @@
 """No reading history vs. B5, for the conflict rows themselves.
 
 A conflict keeps its own copy of both sides' facts (the van's operation, central's loan or
-patron), which tie a patron to a copy as much as a loan does. Once the conflict is decided the
-nightly job forgets them, with the same grace as returned loans; the summary, the decision and
-who took it stay. An automatic conflict nobody reviewed is settled by the night once its review
-window has passed (its default has been in force all along), and then forgotten in the same way.
+patron), which tie a patron to a copy as much as a loan does; its summary, the decision's
+description and reason, and the receipt the van was sent name a card or a barcode, which the
+operation's time ties to the loan. Once the conflict is decided the nightly job forgets all of
+them, with the same grace as returned loans; the kind, the status, who decided and when stay.
+An automatic conflict nobody reviewed is settled by the night once its review window has passed
+(its default has been in force all along), and then forgotten in the same way.
 An open conflict is never settled by the night: it holds an operation that was not applied.
 """
 
@@ -15,10 +17,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from central.db import new_session
-from central.models import Bib, Conflict, ConflictStatus, Item, Patron
+from central.models import AuditEntry, Bib, Conflict, ConflictStatus, Item, Patron, SyncBatch
 from central.nightly.night import ACTOR
 from central.services.circulation import lend
 from central.services.context import ServiceContext
@@ -26,6 +28,7 @@ from central.staff.accounts import StaffMember
 from central.staff.conflict_queue import conflict_detail
 from central.sync.resolution import Action, Decision, decide
 from sync_protocol import operations as ops
+from sync_protocol.batch import Outcome
 from tests.central.conftest import NOW
 from tests.central.test_nightly_support import run_on, settings_for, tokyo_night
 from tests.staff.helpers import audit_rows, conflicts_of, operation_body
@@ -80,11 +83,16 @@ def test_b5_no_reading_history_a_decided_conflict_forgets_both_sides_facts_after
     conflict, _, walk_in, copy = _stale_loan_conflict(van, ctx, session, make_patron, make_title)
     decide(ctx(now=NOW + timedelta(hours=2), actor=admin.actor), conflict.id, Decision(Action.KEEP))  # type: ignore[arg-type]
 
-    assert _night(engine, tmp_path, NIGHT) == {"settled": 0, "facts_forgotten": 1}
+    assert _night(engine, tmp_path, NIGHT) == {"settled": 0, "facts_forgotten": 1, "receipts_forgotten": 1}
 
     stored = _stored(engine, conflict.id)
     assert (stored.van_facts, stored.central_facts) == ("", "")
-    assert stored.status == ConflictStatus.RESOLVED and stored.resolution and stored.summary
+    assert (stored.status, stored.kind, stored.resolved_by) == (
+        ConflictStatus.RESOLVED,
+        "stale_loan_closed",
+        admin.actor,
+    )
+    assert (stored.summary, stored.resolution) == ("", "")
     assert operation_body(engine, stored.operation_id) == ""
     (forgetting,) = audit_rows(session, "conflict.forget")
     assert forgetting.actor == ACTOR and '"conflicts":1' in forgetting.after
@@ -93,7 +101,11 @@ def test_b5_no_reading_history_a_decided_conflict_forgets_both_sides_facts_after
     page = admin_client.get(f"/staff/conflicts/{conflict.id}")
     assert page.status_code == 200
     assert "保存期間" in page.text and walk_in.card_number not in page.text
-    assert _night(engine, tmp_path, NIGHT + timedelta(days=1)) == {"settled": 0, "facts_forgotten": 0}
+    assert _night(engine, tmp_path, NIGHT + timedelta(days=1)) == {
+        "settled": 0,
+        "facts_forgotten": 0,
+        "receipts_forgotten": 0,
+    }
 
 
 def test_b5_no_reading_history_a_decided_conflict_keeps_its_facts_through_the_grace_period(
@@ -128,24 +140,32 @@ def test_b5_an_automatic_conflict_nobody_reviewed_is_settled_once_its_review_win
     conflict, *_ = _stale_loan_conflict(van, ctx, session, make_patron, make_title)
     raised_on = NIGHT - timedelta(days=1)  # 2026-06-10 in Tokyo
 
-    # Reviewable through the whole of the window's last day: 2026-06-10 + 7 days.
+    # Reviewable through the whole of the window's last day: 2026-06-10 + 7 days. (Three days' grace
+    # lets the decision be read the morning after.)
     last_day = raised_on + timedelta(days=7)
-    assert _night(engine, tmp_path, last_day, conflict_review_days=7) == {"settled": 0, "facts_forgotten": 0}
+    first = _night(engine, tmp_path, last_day, conflict_review_days=7, loan_history_grace_days=3)
+    assert (first["settled"], first["facts_forgotten"]) == (0, 0)
     kept = _stored(engine, conflict.id)
     assert kept.status == ConflictStatus.AUTO and kept.van_facts != ""
     assert operation_body(engine, kept.operation_id) != ""
 
-    counts = _night(engine, tmp_path, last_day + timedelta(days=1), conflict_review_days=7)
+    settling_night = last_day + timedelta(days=1)
+    counts = _night(engine, tmp_path, settling_night, conflict_review_days=7, loan_history_grace_days=3)
 
-    assert counts == {"settled": 1, "facts_forgotten": 1}
+    assert (counts["settled"], counts["facts_forgotten"]) == (1, 0)
     settled = _stored(engine, conflict.id)
     assert (settled.status, settled.resolved_by) == (ConflictStatus.RESOLVED, ACTOR)
-    assert settled.resolved_at == tokyo_night(last_day + timedelta(days=1))
+    assert settled.resolved_at == tokyo_night(settling_night)
     assert "確認期間" in settled.resolution and "7日" in settled.resolution
-    assert (settled.van_facts, settled.central_facts) == ("", "")
     assert operation_body(engine, settled.operation_id) == ""  # the same night, no longer needed for a decision
     (decision,) = audit_rows(session, "conflict.resolve")
     assert decision.actor == ACTOR and '"decision":"keep"' in decision.after
+    # Decided by the night: forgotten like any decision, once the grace has passed.
+    later = _night(
+        engine, tmp_path, settling_night + timedelta(days=3), conflict_review_days=7, loan_history_grace_days=3
+    )
+    assert later["facts_forgotten"] == 1
+    assert (_stored(engine, conflict.id).van_facts, _stored(engine, conflict.id).resolution) == ("", "")
 
 
 def test_b5_an_open_conflict_is_never_settled_or_forgotten_by_the_night(
@@ -156,7 +176,8 @@ def test_b5_an_open_conflict_is_never_settled_or_forgotten_by_the_night(
     (conflict,) = conflicts_of(session, "unknown_barcode")
     assert conflict.status == ConflictStatus.OPEN
 
-    assert _night(engine, tmp_path, NIGHT + timedelta(days=400)) == {"settled": 0, "facts_forgotten": 0}
+    counts = _night(engine, tmp_path, NIGHT + timedelta(days=400))
+    assert (counts["settled"], counts["facts_forgotten"]) == (0, 0)
 
     kept = _stored(engine, conflict.id)
     assert kept.status == ConflictStatus.OPEN and "T9999901" in kept.van_facts
@@ -181,4 +202,63 @@ def test_b5_an_admin_who_decides_first_keeps_the_decision_the_night_would_have_t
 
     stored = _stored(engine, conflict.id)
     assert (stored.resolved_by, stored.resolved_at) == (admin.actor, decided_at)
-    assert "確認済み" in stored.resolution
+    (decision,) = audit_rows(session, "conflict.resolve")
+    assert decision.actor == admin.actor
+
+
+def _traces(engine: Engine, conflict_id: int | None) -> str:
+    """Every text the conflict, its audit rows and the stored receipts hold."""
+    with new_session(engine) as session:
+        conflict = session.get(Conflict, conflict_id)
+        assert conflict is not None
+        audit = session.exec(
+            select(AuditEntry).where(AuditEntry.object_type == "conflict", AuditEntry.object_id == str(conflict_id))
+        ).all()
+        receipts = session.exec(select(SyncBatch.receipt).order_by(col(SyncBatch.id))).all()
+        return "\n".join(
+            [conflict.summary, conflict.resolution, conflict.van_facts, conflict.central_facts]
+            + [row.before + row.after for row in audit]
+            + list(receipts)
+        )
+
+
+def test_b5_no_reading_history_after_the_night_no_conflict_text_or_receipt_names_the_card_or_the_copy(
+    engine: Engine,
+    tmp_path: Path,
+    van: VanOutbox,
+    ctx: Ctx,
+    session: Session,
+    admin: StaffMember,
+    admin_client: TestClient,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+) -> None:
+    _, (copy,) = make_title()
+    lend_to_unknown_card = van.op(ops.Lend("99990001", copy.barcode, DUE))  # SPEC 7: held, open
+    receipt = van.send(lend_to_unknown_card)
+    assert "99990001" in receipt.operations[0].message
+    meant = make_patron()
+    decide(
+        ctx(now=NOW + timedelta(hours=10), actor=admin.actor),
+        receipt.operations[0].conflict_id,  # type: ignore[arg-type]
+        Decision(Action.LINK, f"カード {meant.card_number} の読み違い", card_number=meant.card_number),
+    )
+    conflict_id = receipt.operations[0].conflict_id
+    before = _traces(engine, conflict_id)
+    assert "99990001" in before and meant.card_number in before and copy.barcode in before
+
+    _night(engine, tmp_path, NIGHT)
+
+    after = _traces(engine, conflict_id)
+    assert "99990001" not in after and meant.card_number not in after and copy.barcode not in after
+    stored = _stored(engine, conflict_id)
+    assert (stored.status, stored.resolved_by) == (ConflictStatus.RESOLVED, admin.actor)
+    page = admin_client.get(f"/staff/conflicts/{conflict_id}")
+    assert page.status_code == 200 and "保存期間" in page.text
+    assert "保存期間" in admin_client.get("/staff/conflicts?status=all").text
+    # The van sending the batch again still gets its receipt: the same outcomes, without the words.
+    replayed = van.send(lend_to_unknown_card)
+    assert [(r.seq, r.outcome, r.code, r.conflict_id) for r in replayed.operations] == [
+        (1, Outcome.CONFLICT, "unknown_card", conflict_id)
+    ]
+    assert replayed.operations[0].message == ""

@@ -55,7 +55,12 @@ def test_no_reading_history_a_van_lend_and_return_leave_no_card_or_barcode_in_th
 
     report = _night(engine, tmp_path)
 
-    assert report.counts["anonymise_loans"] == {"anonymised": 1, "notices_deleted": 0, "operations_forgotten": 2}
+    assert report.counts["anonymise_loans"] == {
+        "anonymised": 1,
+        "holds_anonymised": 0,
+        "notices_deleted": 0,
+        "operations_forgotten": 2,
+    }
     kept = _operations(engine)
     assert [op.body for op in kept if patron.card_number in op.body or copy.barcode in op.body] == []
     assert [(op.op_id, op.sha256, op.type, op.outcome) for op in kept] == [
@@ -106,6 +111,7 @@ def test_no_reading_history_operation_bodies_are_kept_for_the_configured_grace_p
     for day in (date(2026, 6, 11), date(2026, 6, 12)):
         assert _night(engine, tmp_path, day, loan_history_grace_days=3).counts["anonymise_loans"] == {
             "anonymised": 0,
+            "holds_anonymised": 0,
             "notices_deleted": 0,
             "operations_forgotten": 0,
         }

@@ -1,0 +1,111 @@
+"""What the sync side forgets at night (no reading history): decided conflicts' details and the
+words of stored receipts.
+
+A conflict names a card or a barcode in many places: both sides' facts (the van's operation,
+central's loan or patron records), its one-line summary, the decision's description and the
+admin's reason, the decision's audit row, and the receipt the van was sent. None of them names
+both, but the operation's time does the rest: the loan made at that moment at that stop names the
+copy. So once a conflict is decided, and the grace period of returned loans has passed, all of
+them go; what stays is what says a decision was taken: the kind, the status, who and when.
+
+Receipts are kept so that a batch sent again is answered with what was answered the first time;
+after the night they still are, with each operation's outcome, code and conflict, but without
+the message that named the card or barcode.
+"""
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+
+from central.bulk import in_lists
+from central.models import AuditEntry, Conflict, ConflictStatus, SyncBatch
+from central.services import audit
+from central.services.context import ServiceContext, transaction
+from sync_protocol.codec import canonical_json
+
+DECIDED = (ConflictStatus.RESOLVED, ConflictStatus.VOIDED)
+# What a decision's audit row keeps once forgotten: that it was taken, and which.
+_DECISION_KEPT = ("status", "decision")
+
+
+def forget_decided_conflicts(ctx: ServiceContext, decided_before: datetime) -> int:
+    """Forget the details of every conflict decided before `decided_before`; returns how many.
+
+    An open or automatic conflict keeps them: an admin still decides on them.
+    """
+    with transaction(ctx.session):
+        decided = [
+            conflict_id
+            for conflict_id in ctx.session.exec(
+                select(Conflict.id).where(
+                    col(Conflict.status).in_(DECIDED),
+                    col(Conflict.resolved_at) < decided_before,
+                    or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
+                )
+            )
+            if conflict_id is not None
+        ]
+        for chunk in in_lists(decided):
+            ctx.session.execute(
+                update(Conflict)
+                .where(col(Conflict.id).in_(chunk))
+                .values(van_facts="", central_facts="", summary="", resolution="")
+                .execution_options(synchronize_session=False)
+            )
+            _forget_decision_details(ctx, chunk)
+        if decided:
+            facts = {"conflicts": len(decided), "decided_before": decided_before}
+            audit.record(ctx, "conflict.forget", "conflict", "*", after=facts)
+        return len(decided)
+
+
+def _forget_decision_details(ctx: ServiceContext, conflict_ids: list[int]) -> None:
+    """The decisions' audit rows keep the status and the decision, not the reason or what was linked."""
+    rows = ctx.session.exec(
+        select(AuditEntry).where(
+            AuditEntry.object_type == "conflict",
+            col(AuditEntry.object_id).in_([str(i) for i in conflict_ids]),
+            AuditEntry.action == "conflict.resolve",
+        )
+    ).all()
+    for row in rows:
+        after = json.loads(row.after or "{}")
+        row.after = audit.dump({key: after[key] for key in _DECISION_KEPT if key in after})
+        ctx.session.add(row)
+
+
+def is_forgotten(conflict: Conflict) -> bool:
+    """True once the night forgot the details (a raised conflict always stores a JSON object)."""
+    return conflict.van_facts == "" and conflict.central_facts == ""
+
+
+# Counts an operation receipt's message field, and an empty one: more of the first means a message.
+_MESSAGE = '"message":"'
+_NO_MESSAGE = '"message":""'
+
+
+def forget_receipt_messages(ctx: ServiceContext, received_before: datetime) -> int:
+    """Empty the messages of the receipts of batches taken in before `received_before`; returns how
+    many receipts changed. Outcomes, codes and conflict ids stay, so a replay is answered as before."""
+
+    def occurrences(marker: str) -> object:
+        return (func.length(SyncBatch.receipt) - func.length(func.replace(SyncBatch.receipt, marker, ""))) / len(marker)
+
+    with transaction(ctx.session):
+        worded = ctx.session.exec(
+            select(SyncBatch).where(
+                col(SyncBatch.received_at) < received_before, occurrences(_MESSAGE) > occurrences(_NO_MESSAGE)
+            )
+        ).all()
+        for batch in worded:
+            receipt = json.loads(batch.receipt)
+            for operation in receipt["operations"]:
+                operation["message"] = ""
+            batch.receipt = canonical_json(receipt).decode()
+            ctx.session.add(batch)
+        if worded:
+            facts = {"receipts": len(worded), "received_before": received_before}
+            audit.record(ctx, "sync_batch.forget_messages", "sync_batch", "*", after=facts)
+        return len(worded)
