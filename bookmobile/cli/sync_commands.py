@@ -78,5 +78,6 @@ def _show(app: AppContext, report: SyncReport) -> None:
     if pushed.outcomes:
         outcomes = ", ".join(f"{kind} {count}" for kind, count in sorted(pushed.outcomes.items()))
         app.out.print(text("sync_outcomes", lang, outcomes=outcomes))
-    for seq, _code, message in pushed.conflicts:
-        app.out.print(text("sync_conflict", lang, seq=seq, message=message))
+    for seq, code, message in pushed.conflicts:
+        # A batch answered again after central's night carries codes without messages.
+        app.out.print(text("sync_conflict", lang, seq=seq, message=message or code))

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from central.errors import InvalidInput, NotFound, RuleRefused
+from central.errors import CentralError, InvalidInput, NotFound, RuleRefused
 from central.models import Conflict, ConflictStatus, Patron, StaffUser, SyncNode, SyncOperation
 from central.services import accounts, audit
 from central.services.context import ServiceContext, transaction
@@ -205,8 +205,9 @@ def settle_unreviewed(ctx: ServiceContext, raised_before: datetime, review_days:
     admin's chance to override it, and it cannot stay open for ever: an undecided conflict keeps
     the van's operation and both sides' facts, which no-reading-history forbids keeping. So once
     its review window (`review_days`) has passed, the default is confirmed the way an admin's
-    "keep" would confirm it (`decide`, one transaction each), with the window as the reason. An
-    admin deciding the same conflict at the same moment wins; the night then leaves it alone.
+    "keep" would confirm it (`decide`, one transaction each), with the window as the reason.
+    Whichever claims the conflict first wins: an admin deciding it at the same moment, or the
+    night. One the night cannot decide stays open and is skipped, so the rest still are.
     """
     with transaction(ctx.session):
         unreviewed = [
@@ -223,7 +224,7 @@ def settle_unreviewed(ctx: ServiceContext, raised_before: datetime, review_days:
     for conflict_id in unreviewed:
         try:
             decide(ctx, conflict_id, Decision(Action.KEEP, reason))
-        except AlreadyResolved:
+        except CentralError:  # already decided, or no longer fits: left to an admin
             continue
         settled.append(conflict_id)
     return settled

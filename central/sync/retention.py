@@ -16,7 +16,7 @@ the message that named the card or barcode.
 import json
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 
 from central.bulk import in_lists
@@ -33,7 +33,10 @@ _DECISION_KEPT = ("status", "decision")
 def forget_decided_conflicts(ctx: ServiceContext, decided_before: datetime) -> int:
     """Forget the details of every conflict decided before `decided_before`; returns how many.
 
-    An open or automatic conflict keeps them: an admin still decides on them.
+    An open or automatic conflict keeps them: an admin still decides on them. So does a restored
+    node's conflict closed by re-enrolling the node: the operations it holds were never applied,
+    and are the only copy of what staff did on that laptop until they are entered again (B5:
+    nothing a van did is dropped); only voiding it lets them go.
     """
     with transaction(ctx.session):
         decided = [
@@ -43,6 +46,7 @@ def forget_decided_conflicts(ctx: ServiceContext, decided_before: datetime) -> i
                     col(Conflict.status).in_(DECIDED),
                     col(Conflict.resolved_at) < decided_before,
                     or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
+                    ~and_(Conflict.kind == "restored_node", Conflict.status == ConflictStatus.RESOLVED),
                 )
             )
             if conflict_id is not None

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, text
+from sqlalchemy import and_, exists, or_, text
 from sqlmodel import col, select
 
 from bookmobile.store.connection import reading
@@ -243,6 +243,8 @@ def conflicts_forgotten(world: World, report: NightlyReport, cutoff: datetime) -
                 col(Conflict.status).in_([ConflictStatus.RESOLVED, ConflictStatus.VOIDED]),
                 col(Conflict.resolved_at) < cutoff,
                 or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
+                # A restored node re-enrolled: its operations were never applied, so they stay.
+                ~and_(Conflict.kind == "restored_node", Conflict.status == ConflictStatus.RESOLVED),
             )
         ).all()
         unsettled = session.exec(

@@ -262,3 +262,31 @@ def test_b5_no_reading_history_after_the_night_no_conflict_text_or_receipt_names
         (1, Outcome.CONFLICT, "unknown_card", conflict_id)
     ]
     assert replayed.operations[0].message == ""
+
+
+def test_b5_a_restored_nodes_conflict_closed_by_re_enrolling_keeps_the_operations_it_holds(
+    engine: Engine,
+    tmp_path: Path,
+    van: VanOutbox,
+    ctx: Ctx,
+    session: Session,
+    admin: StaffMember,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+) -> None:
+    """SPEC 9: what staff did on a laptop restored from a backup was never applied, and exists only
+    in the conflict; re-enrolling the laptop does not apply it, so the night must not forget it."""
+    patron = make_patron()
+    _, (first, second) = make_title(copies=2)
+    van.send(van.op(ops.Return(first.barcode)))
+    van.seq = 0  # the backup was taken before seq 1
+    van.send(van.op(ops.Lend(patron.card_number, second.barcode, DUE)))
+    (restored,) = conflicts_of(session, "restored_node")
+    decide(ctx(now=NOW + timedelta(hours=10), actor=admin.actor), restored.id, Decision(Action.REENROL))  # type: ignore[arg-type]
+
+    counts = _night(engine, tmp_path, NIGHT + timedelta(days=5))
+
+    assert counts["facts_forgotten"] == 0
+    kept = _stored(engine, restored.id)
+    assert kept.status == ConflictStatus.RESOLVED
+    assert patron.card_number in kept.van_facts and second.barcode in kept.van_facts
