@@ -8,7 +8,8 @@ instant is stored exactly as the ORM stores it), and the driver's executemany ge
 
 Only `central.services.agreed`, the sync ingest and the change log write with it: everywhere else
 the ORM's clarity is worth more than its cost. `in_lists` is for any statement with an IN list of
-ids that may be long (the lane's and a pull's reads, the night's updates and deletes).
+ids that may be long (the lane's and a pull's reads, the night's updates and deletes), and `ids`
+reads the ids such a statement will name.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,8 +18,17 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert, update
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
+
+
+def ids(session: Session, statement: "SelectOfScalar[int | None]") -> list[int]:
+    """The ids a `select(Model.id)` finds: stored rows always have one, though the column's type
+    allows None (it is None only before a row is written)."""
+    return [found for found in session.exec(statement) if found is not None]
+
 
 # Values per IN list. SQLite takes at most 32,766 parameters in a statement as built by default,
 # PostgreSQL 65,535;

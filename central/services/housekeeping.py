@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import exists, update
 from sqlmodel import col, select
 
-from central.bulk import in_lists
+from central.bulk import ids, in_lists
 from central.models import AuditEntry, Conflict, ConflictStatus, Hold, InternetAccount, Loan, SyncOperation
 from central.models.circulation import CLOSED_HOLD_STATUSES
 from central.services import audit
@@ -58,17 +58,14 @@ def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> 
     the patron to the copy.
     """
     with transaction(ctx.session):
-        loan_ids = [
-            loan_id
-            for loan_id in ctx.session.exec(
-                select(Loan.id).where(
-                    col(Loan.returned_at).is_not(None),
-                    col(Loan.returned_at) < returned_before,
-                    col(Loan.patron_id).is_not(None),
-                )
-            )
-            if loan_id is not None
-        ]
+        loan_ids = ids(
+            ctx.session,
+            select(Loan.id).where(
+                col(Loan.returned_at).is_not(None),
+                col(Loan.returned_at) < returned_before,
+                col(Loan.patron_id).is_not(None),
+            ),
+        )
         for batch in in_lists(loan_ids):
             ctx.session.exec(update(Loan).where(col(Loan.id).in_(batch)).values(patron_id=None))
             ctx.session.exec(
@@ -98,17 +95,14 @@ def anonymise_closed_holds(ctx: ServiceContext, closed_before: datetime) -> list
     are never touched: every reader of a patron's holds looks at open holds only.
     """
     with transaction(ctx.session):
-        hold_ids = [
-            hold_id
-            for hold_id in ctx.session.exec(
-                select(Hold.id).where(
-                    col(Hold.status).in_(CLOSED_HOLD_STATUSES),
-                    col(Hold.closed_at) < closed_before,
-                    col(Hold.patron_id).is_not(None),
-                )
-            )
-            if hold_id is not None
-        ]
+        hold_ids = ids(
+            ctx.session,
+            select(Hold.id).where(
+                col(Hold.status).in_(CLOSED_HOLD_STATUSES),
+                col(Hold.closed_at) < closed_before,
+                col(Hold.patron_id).is_not(None),
+            ),
+        )
         for batch in in_lists(hold_ids):
             ctx.session.exec(update(Hold).where(col(Hold.id).in_(batch)).values(patron_id=None))
             keys = [str(i) for i in batch]

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from central.bulk import ids
 from central.errors import CentralError, InvalidInput, NotFound, RuleRefused
 from central.models import Conflict, ConflictStatus, Patron, StaffUser, SyncNode, SyncOperation
 from central.services import accounts, audit
@@ -210,15 +211,12 @@ def settle_unreviewed(ctx: ServiceContext, raised_before: datetime, review_days:
     night. One the night cannot decide stays open and is skipped, so the rest still are.
     """
     with transaction(ctx.session):
-        unreviewed = [
-            conflict_id
-            for conflict_id in ctx.session.exec(
-                select(Conflict.id)
-                .where(Conflict.status == ConflictStatus.AUTO, col(Conflict.created_at) < raised_before)
-                .order_by(col(Conflict.id))
-            )
-            if conflict_id is not None
-        ]
+        unreviewed = ids(
+            ctx.session,
+            select(Conflict.id)
+            .where(Conflict.status == ConflictStatus.AUTO, col(Conflict.created_at) < raised_before)
+            .order_by(col(Conflict.id)),
+        )
     reason = f"確認期間({review_days}日)を過ぎたため、夜間処理で確定しました。"
     settled = []
     for conflict_id in unreviewed:

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 
-from central.bulk import in_lists
+from central.bulk import ids, in_lists
 from central.models import AuditEntry, Conflict, ConflictStatus, SyncBatch
 from central.services import audit
 from central.services.context import ServiceContext, transaction
@@ -39,18 +39,15 @@ def forget_decided_conflicts(ctx: ServiceContext, decided_before: datetime) -> i
     nothing a van did is dropped); only voiding it lets them go.
     """
     with transaction(ctx.session):
-        decided = [
-            conflict_id
-            for conflict_id in ctx.session.exec(
-                select(Conflict.id).where(
-                    col(Conflict.status).in_(DECIDED),
-                    col(Conflict.resolved_at) < decided_before,
-                    or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
-                    ~and_(Conflict.kind == "restored_node", Conflict.status == ConflictStatus.RESOLVED),
-                )
-            )
-            if conflict_id is not None
-        ]
+        decided = ids(
+            ctx.session,
+            select(Conflict.id).where(
+                col(Conflict.status).in_(DECIDED),
+                col(Conflict.resolved_at) < decided_before,
+                or_(col(Conflict.van_facts) != "", col(Conflict.central_facts) != ""),
+                ~and_(Conflict.kind == "restored_node", Conflict.status == ConflictStatus.RESOLVED),
+            ),
+        )
         for chunk in in_lists(decided):
             ctx.session.execute(
                 update(Conflict)
