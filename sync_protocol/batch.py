@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.codec import FormatError, canonical_json, from_plain, to_plain
+from sync_protocol.codec import FormatError, canonical_json, canonical_json_of_values, from_plain, to_plain
 from sync_protocol.operations import Operation
 
 # A batch is cut before its uncompressed body would pass this size; central refuses anything
@@ -189,6 +189,20 @@ class Receipt:
     @cached_property
     def _plain(self) -> dict[str, Any]:
         return to_plain(self)
+
+    def canonical_bytes(self) -> bytes:
+        """`canonical_json(self.to_dict())`, as central stores it, written from the values (an
+        operation's receipt is a frozen dataclass of scalars and an enumeration, so its `vars`
+        are its fields): central stores a receipt for every batch it takes in."""
+        return canonical_json_of_values(
+            {
+                "node_id": self.node_id,
+                "epoch": self.epoch,
+                "batch_sha256": self.batch_sha256,
+                "high_water": self.high_water,
+                "operations": [vars(op) for op in self.operations],
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Any) -> "Receipt":

@@ -5,11 +5,12 @@ import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync_protocol.codec import canonical_json, decode_instant, encode_instant
-from sync_protocol.operations import PAYLOAD_TYPES
+from sync_protocol.operations import PAYLOAD_TYPES, Operation, Payload
 
 _DEFINITION = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _SCALARS = st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text()
@@ -76,3 +77,37 @@ def test_b3_every_payload_type_is_encoded_as_the_definition_says(payload: object
     except UnicodeEncodeError:
         return
     assert canonical_json(payload) == expected
+
+
+@settings(max_examples=300)
+@given(
+    payload=st.sampled_from(sorted(PAYLOAD_TYPES.values(), key=lambda t: t.__name__)).flatmap(_payloads),
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    offset_minutes=st.sampled_from([0, 0, 540, -300]),
+    op_id=st.uuids().map(str),
+    node_id=st.text(min_size=1),
+    stop_code=st.text(min_size=1),
+    hlc=st.text(),
+    sequence=st.integers(min_value=1, max_value=2**63 - 1),
+)
+def test_b3_an_operations_checksum_bytes_are_the_canonical_json_of_its_wire_form(
+    payload: Payload,
+    moment: datetime,
+    offset_minutes: int,
+    op_id: str,
+    node_id: str,
+    stop_code: str,
+    hlc: str,
+    sequence: int,
+) -> None:
+    """Operations are encoded straight from their values (the UTC fast path) or through their
+    wire form (any other zone): both must give the definition's bytes."""
+    zone = UTC if offset_minutes == 0 else timezone(timedelta(minutes=offset_minutes))
+    operation = Operation(op_id, node_id, sequence, sequence, moment.replace(tzinfo=zone), hlc, stop_code, payload)
+    try:
+        expected = _DEFINITION.encode(operation.to_dict()).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(ValueError):
+            operation.canonical_bytes()
+        return
+    assert operation.canonical_bytes() == expected

@@ -22,6 +22,22 @@ from central.services.patrons import Registration
 from sync_protocol import operations as ops
 
 _OPERATION: Table = SyncOperation.__table__  # type: ignore[attr-defined]
+# The columns of an operation's row as the ingest builds it (a tuple: a batch builds a thousand).
+OPERATION_COLUMNS = (
+    "op_id",
+    "node_id",
+    "epoch",
+    "seq",
+    "sha256",
+    "type",
+    "stop_code",
+    "body",
+    "wall_time",
+    "effective_at",
+    "outcome",
+    "code",
+    "received_at",
+)
 
 
 def _register(run: AgreedRun, ctx: ServiceContext, p: ops.RegisterPatron, _: datetime) -> bool:
@@ -76,7 +92,7 @@ class AgreedLane:
     def __init__(self, ctx: ServiceContext) -> None:
         self._session = ctx.session
         self._run = AgreedRun(ctx.session, ctx.policy)
-        self._operations: list[dict[str, Any]] = []
+        self._operations: list[tuple[Any, ...]] = []
         self.ready_until = 0
 
     def prepare(self, operations: Sequence[ops.Operation], start: int, count: int | None = None) -> None:
@@ -109,8 +125,8 @@ class AgreedLane:
         if position >= self.ready_until:
             self.prepare(operations, position, RELOAD_WINDOW)
 
-    def take(self, ctx: ServiceContext, op: ops.Operation, received_at: datetime, row: dict[str, Any]) -> bool:
-        """Record `op` here if central agrees with it; `row` is its `sync_operation` row."""
+    def take(self, ctx: ServiceContext, op: ops.Operation, received_at: datetime, row: tuple[Any, ...]) -> bool:
+        """Record `op` here if central agrees with it; `row` is its `sync_operation` row (`OPERATION_COLUMNS`)."""
         taker = _TAKERS.get(op.type)
         if taker is None or not taker(self._run, ctx, op.payload, received_at):
             return False
@@ -122,9 +138,7 @@ class AgreedLane:
         operation too, so that they read the rows as they now are)."""
         self._run.write()
         if self._operations:
-            columns = tuple(self._operations[0])
-            rows = [tuple(row.values()) for row in self._operations]
-            insert_rows(self._session.connection(), _OPERATION, columns, rows)
+            insert_rows(self._session.connection(), _OPERATION, OPERATION_COLUMNS, self._operations)
             self._operations = []
 
     def reload(self, operations: Sequence[ops.Operation], start: int) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import select
 from central.models import NodeStatus, SyncBatch, SyncNode, SyncOperation
 from central.services.context import ServiceContext, transaction
 from central.services.offline import Disagreement
-from central.sync.agreed import AgreedLane
+from central.sync.agreed import OPERATION_COLUMNS, AgreedLane
 from central.sync.apply import Held, OperationContext, apply_payload
 from central.sync.clock import is_implausible, place_in_time
 from central.sync.conflicts import raise_conflict
@@ -30,7 +30,6 @@ from central.sync.devices import quarantine
 from central.sync.errors import BadRequest, NodeQuarantined, NodeRevoked, SequenceGap
 from central.sync.stops import location_for_stop
 from sync_protocol.batch import Batch, OperationReceipt, Outcome, Receipt
-from sync_protocol.codec import canonical_json
 from sync_protocol.operations import Operation
 
 
@@ -60,7 +59,7 @@ def ingest_batch(ctx: ServiceContext, node: SyncNode, batch: Batch) -> Receipt:
             sha256=batch.sha256(),
             received_at=ctx.now,
             clock_offset_ms=node.clock_offset_ms,
-            receipt=canonical_json(receipt.to_dict()).decode(),
+            receipt=receipt.canonical_bytes().decode(),
         )
         node.last_batch_at = ctx.now
         ctx.session.add_all([record, node])
@@ -135,6 +134,7 @@ def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[Operatio
         receipts.append(OperationReceipt(op.seq, op.op_id, Outcome.DUPLICATE, prior.code))
     lane.prepare(operations, new)
     actor = f"node:{node.code}"
+    node_id: int = node.id  # type: ignore[assignment]  # a stored node has its id
     for position in range(new, len(operations)):
         op = operations[position]
         lane.read_ahead(operations, position)
@@ -148,7 +148,7 @@ def _take_in(ctx: ServiceContext, node: SyncNode, batch: Batch) -> list[Operatio
         state.previous_effective = placement.effective_at
         location = state.location(ctx, node, op.stop_code)
         op_ctx = ServiceContext(ctx.session, ctx.policy, actor, location, placement.effective_at)
-        row = _operation_row(ctx, node, op, placement.effective_at)
+        row = _operation_row(node_id, op, placement.effective_at, ctx.now)
         clock_wrong = is_implausible(placement)
         if clock_wrong or not lane.take(op_ctx, op, ctx.now, row):
             lane.write()
@@ -199,30 +199,36 @@ def _diverged(
     ]
 
 
-def _operation_row(ctx: ServiceContext, node: SyncNode, op: Operation, effective_at: datetime) -> dict[str, Any]:
-    """The operation's `sync_operation` row, as applied; `_apply` corrects the outcome if it was not."""
-    return {
-        "op_id": op.op_id,
-        "node_id": node.id,
-        "epoch": op.epoch,
-        "seq": op.seq,
-        "sha256": op.sha256(),
-        "type": op.type,
-        "stop_code": op.stop_code,
-        "body": op.canonical_bytes().decode(),
-        "wall_time": op.wall_time,
-        "effective_at": effective_at,
-        "outcome": Outcome.APPLIED,
-        "code": "",
-        "received_at": ctx.now,
-    }
+def _operation_row(node_id: int, op: Operation, effective_at: datetime, received_at: datetime) -> tuple[Any, ...]:
+    """The operation's `sync_operation` row (`OPERATION_COLUMNS`), as applied; `_apply` corrects
+    the outcome if it was not."""
+    return (
+        op.op_id,
+        node_id,
+        op.epoch,
+        op.seq,
+        op.sha256(),
+        op.payload.TYPE,
+        op.stop_code,
+        op.canonical_bytes().decode(),
+        op.wall_time,
+        effective_at,
+        Outcome.APPLIED,
+        "",
+        received_at,
+    )
 
 
 def _apply(
-    ctx: ServiceContext, node: SyncNode, op: Operation, op_ctx: ServiceContext, row: dict[str, Any], clock_wrong: bool
+    ctx: ServiceContext,
+    node: SyncNode,
+    op: Operation,
+    op_ctx: ServiceContext,
+    row: tuple[Any, ...],
+    clock_wrong: bool,
 ) -> OperationReceipt:
     """One operation through the services: what the agreed lane declined, or a clock central corrected."""
-    record = SyncOperation(**row)
+    record = SyncOperation(**dict(zip(OPERATION_COLUMNS, row, strict=True)))
     ctx.session.add(record)
     ctx.session.flush()
     found: list[Disagreement] = []
