@@ -98,8 +98,12 @@ def collector_paused() -> Iterator[None]:
 
 def _lock(ctx: ServiceContext, node: SyncNode) -> SyncNode:
     """The node row, locked: two workers receiving the same batch apply it once."""
-    locked = ctx.session.exec(select(SyncNode).where(SyncNode.id == node.id).with_for_update()).one()
-    ctx.session.refresh(locked)
+    locked = ctx.session.exec(
+        select(SyncNode)
+        .where(SyncNode.id == node.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the row as it is now, not as the session held it
+    ).one()
     if locked.status == NodeStatus.REVOKED:
         raise NodeRevoked()
     if locked.status == NodeStatus.QUARANTINED:
