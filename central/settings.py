@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # B5: days after the day it was raised that an automatic conflict stays open for an admin's
     # review; then the nightly job confirms its default, and forgets its facts like a decided one.
     conflict_review_days: int = Field(default=30, ge=0)
+    # No reading history: days the change log the vans pull from keeps an entry (one transaction's
+    # entries pair a lend's copy and patron); a van whose last pull is older takes a full snapshot.
+    change_log_days: int = Field(default=14, ge=0)
     # R10 e-mail. No smtp_host (the embedded default): messages are written as .eml files to mail_outbox_dir.
     smtp_host: str = ""
     smtp_port: int = 587

@@ -27,6 +27,7 @@ STEP_LABELS = {
     "overdue_reminders": "督促",
     "settle_conflicts": "競合の確認期限・判断済み競合の記録の消去",
     "anonymise_loans": "貸出・予約記録の匿名化・移動図書館の操作内容の消去",
+    "forget_change_log": "移動図書館向け変更履歴の消去",
     "send_mail": "メール送信",
 }
 

@@ -17,6 +17,7 @@ from central.models.staff import StaffRole, StaffSession, StaffUser
 from central.models.sync import (
     CardBlock,
     ChangeLogEntry,
+    ChangeLogMark,
     Conflict,
     ConflictStatus,
     NodeStatus,
@@ -36,6 +37,7 @@ __all__ = [
     "CancelReason",
     "CardBlock",
     "ChangeLogEntry",
+    "ChangeLogMark",
     "Conflict",
     "ConflictStatus",
     "Contributor",

@@ -149,3 +149,17 @@ class ChangeLogEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(max_length=16)
     keys: str = Field(sa_type=sa.Text)
+
+
+class ChangeLogMark(SQLModel, table=True):
+    """The change log's newest id as a nightly run found it (`central.services.changelog.forget_before`).
+
+    The log's rows carry no time; these marks tell a later night which of them are old enough to
+    forget.
+    """
+
+    __tablename__ = "change_log_mark"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    cursor: int

@@ -42,6 +42,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("overdue_reminders", notices.overdue_reminders),
     ("settle_conflicts", conflicts.settle_conflicts),
     ("anonymise_loans", steps.anonymise_loans),
+    ("forget_change_log", steps.forget_change_log),
     ("send_mail", steps.send_mail),
 )
 

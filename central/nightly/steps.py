@@ -13,6 +13,7 @@ from central.mail.delivery import deliver_pending
 from central.models import Hold, HoldStatus
 from central.nightly.night import Night, StepResult
 from central.nightly.notices import HOLD_READY, OVERDUE_PREFIX
+from central.services import changelog
 from central.services.context import transaction
 from central.services.holds import expire_hold
 from central.services.housekeeping import (
@@ -89,6 +90,14 @@ def anonymise_loans(night: Night) -> StepResult:
             "operations_forgotten": operations,
         }
     )
+
+
+def forget_change_log(night: Night) -> StepResult:
+    """No reading history: the change log the vans pull from forgets what it held
+    `change_log_days` whole days ago (`changelog.forget_before`), after tonight's anonymisation
+    has been logged."""
+    cutoff = forgetting_cutoff(night.run_date, night.settings.change_log_days)
+    return StepResult({"forgotten": changelog.forget_before(night.service_ctx(), cutoff)})
 
 
 def send_mail(night: Night) -> StepResult:

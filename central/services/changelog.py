@@ -22,15 +22,18 @@ of the transaction, so it cannot take part in a deadlock.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Table, delete, event, func, select, text
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from central.bulk import insert_rows
-from central.models import ChangeLogEntry, Hold, InternetAccount, Item, Loan, Patron, PatronBlock
+from central.models import ChangeLogEntry, ChangeLogMark, Hold, InternetAccount, Item, Loan, Patron, PatronBlock
+from central.services import audit
+from central.services.context import ServiceContext, transaction
 
 # The advisory lock's key on PostgreSQL: "chgl" in ASCII, a number no other part of central uses.
 COMMIT_ORDER_LOCK = 0x6368676C
@@ -134,3 +137,42 @@ def stable_cursor(session: Session) -> int:
     """The highest change-log id: no entry at or below it can appear any more (0 for an empty log)."""
     found = session.connection().execute(select(func.max(ChangeLogEntry.id))).scalar_one_or_none()
     return int(found or 0)
+
+
+def forget_before(ctx: ServiceContext, before: datetime) -> int:
+    """Mark where the log stands now, and delete the entries it already held at a mark made before
+    `before`; returns how many were deleted.
+
+    No reading history: one transaction's entries sit in consecutive rows, so a desk lend's
+    "roster" and "items" entries name its patron and its copy side by side. A van whose cursor is
+    older than the entries deleted gets changes with some missing on its next pull; its scopes'
+    checksums then differ from central's and it takes a full snapshot (`bookmobile.sync.pull`).
+
+    The newest entry always stays: SQLite gives a new row the highest id plus one, and an emptied
+    log would hand out ids below the cursors vans already hold. A second run the same night marks
+    nothing new (the log has not moved) and so deletes nothing more.
+    """
+    with transaction(ctx.session):
+        session = ctx.session
+        newest = stable_cursor(session)
+        latest = session.execute(
+            select(ChangeLogMark.cursor).order_by(col(ChangeLogMark.id).desc()).limit(1)
+        ).scalar_one_or_none()
+        if latest != newest:
+            session.add(ChangeLogMark(at=ctx.now, cursor=newest))
+            session.flush()
+        through = session.execute(
+            select(func.max(ChangeLogMark.cursor)).where(col(ChangeLogMark.at) < before)
+        ).scalar_one()
+        if not through:
+            return 0
+        deleted = session.execute(
+            delete(ChangeLogEntry).where(col(ChangeLogEntry.id) <= through, col(ChangeLogEntry.id) < newest)
+        ).rowcount
+        session.execute(
+            delete(ChangeLogMark).where(col(ChangeLogMark.at) < before, col(ChangeLogMark.cursor) < through)
+        )
+        if deleted:
+            facts = {"entries": deleted, "through": through, "marked_before": before}
+            audit.record(ctx, "change_log.forget", "change_log", through, after=facts)
+        return int(deleted)

@@ -22,6 +22,8 @@ from central.services.holds import place_hold
 from central.services.lookup import patron_by_card
 from central.services.patrons import add_block
 from sync_protocol.policy import CirculationPolicy
+from sync_protocol.timezone import tokyo_date, utc_now
+from tests.central.test_nightly_support import run_on, settings_for
 from tests.sync.harness import CARDS, VAN_COPIES, enrolled_van
 
 
@@ -109,3 +111,28 @@ def test_b6_a_pull_after_more_changes_than_one_sql_statement_may_name_still_arri
     assert not report.pulled.full  # the changes themselves arrived, not a re-bootstrap
     entry = next(r for r in stored(van).roster if r.card_number == CARDS[2])
     assert entry.blocked
+
+
+def test_b6_a_van_whose_cursor_is_older_than_the_forgotten_change_log_takes_a_full_snapshot(
+    van: Node, central: tuple[str, Engine, str], tmp_path: Path
+) -> None:
+    """No reading history: the nightly job forgets the change log's old entries. A van whose
+    cursor is older gets changes with some missing; its checksums then differ from central's and
+    it takes a full snapshot, so it still ends up as central is."""
+    _, engine, _ = central
+    for card in (CARDS[2], CARDS[3]):
+        with new_session(engine) as session:
+            add_block(
+                ServiceContext(session, CirculationPolicy(), "staff:1", None),
+                patron_by_card(session, card),
+                "lost_card",
+            )
+    report = run_on(engine, settings_for(engine, tmp_path, change_log_days=0), tokyo_date(utc_now()))
+    assert report.counts["forget_change_log"]["forgotten"] > 0  # the first block's entry; the newest stays
+
+    first = sync_once(van, van.settings)
+    second = sync_once(van, van.settings)
+
+    assert first.pulled.full and not second.pulled.full
+    blocked = {r.card_number for r in stored(van).roster if r.blocked}
+    assert {CARDS[2], CARDS[3]} <= blocked
