@@ -56,7 +56,11 @@ class SyncBatch(SQLModel, table=True):
     """A batch central applied, with the receipt it answered (sent again verbatim on a replay)."""
 
     __tablename__ = "sync_batch"
-    __table_args__ = (sa.UniqueConstraint("node_id", "epoch", "sha256"),)
+    __table_args__ = (
+        sa.UniqueConstraint("node_id", "epoch", "sha256"),
+        # The night finds the receipts it has not yet gone through (`retention.forget_receipt_messages`).
+        sa.Index("ix_sync_batch_messages_forgotten", "messages_forgotten", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     node_id: int = Field(foreign_key="sync_node.id", index=True)
@@ -67,6 +71,8 @@ class SyncBatch(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     clock_offset_ms: int | None = None
     receipt: str  # JSON
+    # Set by the night that emptied the receipt's messages (or found none): never read for them again.
+    messages_forgotten: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class SyncOperation(SQLModel, table=True):

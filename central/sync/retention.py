@@ -16,7 +16,7 @@ the message that named the card or barcode.
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
 from central.bulk import ids, in_lists
@@ -82,31 +82,39 @@ def is_forgotten(conflict: Conflict) -> bool:
     return conflict.van_facts == "" and conflict.central_facts == ""
 
 
-# Counts an operation receipt's message field, and an empty one: more of the first means a message.
-_MESSAGE = '"message":"'
-_NO_MESSAGE = '"message":""'
+# Receipts read per transaction: a receipt holds up to a few thousand operations' outcomes.
+RECEIPT_CHUNK = 20
 
 
 def forget_receipt_messages(ctx: ServiceContext, received_before: datetime) -> int:
     """Empty the messages of the receipts of batches taken in before `received_before`; returns how
-    many receipts changed. Outcomes, codes and conflict ids stay, so a replay is answered as before."""
+    many receipts changed. Outcomes, codes and conflict ids stay, so a replay is answered as before.
 
-    def occurrences(marker: str) -> object:
-        return (func.length(SyncBatch.receipt) - func.length(func.replace(SyncBatch.receipt, marker, ""))) / len(marker)
-
-    with transaction(ctx.session):
-        worded = ctx.session.exec(
-            select(SyncBatch).where(
-                col(SyncBatch.received_at) < received_before, occurrences(_MESSAGE) > occurrences(_NO_MESSAGE)
-            )
-        ).all()
-        for batch in worded:
-            receipt = json.loads(batch.receipt)
-            for operation in receipt["operations"]:
-                operation["message"] = ""
-            batch.receipt = canonical_json(receipt).decode()
-            ctx.session.add(batch)
-        if worded:
-            facts = {"receipts": len(worded), "received_before": received_before}
+    Each receipt is read once: the night marks it (`messages_forgotten`) whether or not it had a
+    message, so a night reads only what came in since the last, a few receipts per transaction.
+    """
+    changed = 0
+    while True:
+        with transaction(ctx.session):
+            batches = ctx.session.exec(
+                select(SyncBatch)
+                .where(col(SyncBatch.messages_forgotten).is_(False), col(SyncBatch.received_at) < received_before)
+                .order_by(col(SyncBatch.id))
+                .limit(RECEIPT_CHUNK)
+            ).all()
+            for batch in batches:
+                receipt = json.loads(batch.receipt)
+                if any(operation["message"] for operation in receipt["operations"]):
+                    for operation in receipt["operations"]:
+                        operation["message"] = ""
+                    batch.receipt = canonical_json(receipt).decode()
+                    changed += 1
+                batch.messages_forgotten = True
+                ctx.session.add(batch)
+        if len(batches) < RECEIPT_CHUNK:
+            break
+    if changed:
+        with transaction(ctx.session):
+            facts = {"receipts": changed, "received_before": received_before}
             audit.record(ctx, "sync_batch.forget_messages", "sync_batch", "*", after=facts)
-        return len(worded)
+    return changed

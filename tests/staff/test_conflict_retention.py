@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -26,6 +27,7 @@ from central.services.circulation import lend
 from central.services.context import ServiceContext
 from central.staff.accounts import StaffMember
 from central.staff.conflict_queue import conflict_detail
+from central.sync import retention
 from central.sync.resolution import Action, Decision, decide
 from sync_protocol import operations as ops
 from sync_protocol.batch import Outcome
@@ -290,3 +292,35 @@ def test_b5_a_restored_nodes_conflict_closed_by_re_enrolling_keeps_the_operation
     kept = _stored(engine, restored.id)
     assert kept.status == ConflictStatus.RESOLVED
     assert patron.card_number in kept.van_facts and second.barcode in kept.van_facts
+
+
+def test_no_reading_history_each_stored_receipt_is_gone_through_by_one_night_a_few_at_a_time(
+    engine: Engine,
+    tmp_path: Path,
+    van: VanOutbox,
+    ctx: Ctx,
+    session: Session,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The night reads only the receipts no night has gone through (marked, with or without a
+    message), a chunk per transaction: not every receipt ever stored, all at once."""
+    monkeypatch.setattr(retention, "RECEIPT_CHUNK", 2)
+    _, copies = make_title(copies=5)
+    patron = make_patron()
+    for copy in copies:  # five batches whose receipts have no message
+        van.send(van.op(ops.Lend(patron.card_number, copy.barcode, DUE)))
+    _stale_loan_conflict(van, ctx, session, make_patron, make_title)  # and one with a message
+
+    assert _night(engine, tmp_path, NIGHT)["receipts_forgotten"] == 1
+
+    with new_session(engine) as fresh:
+        marked = fresh.exec(select(SyncBatch.messages_forgotten)).all()
+    assert len(marked) == 6 and all(marked)
+    later = make_patron()
+    _, (late_copy,) = make_title()
+    lend(ctx(now=NOW + timedelta(days=1)), make_patron(), late_copy.barcode)
+    next_day = NOW + timedelta(days=1, hours=1)
+    van.send(van.op(ops.Lend(later.card_number, late_copy.barcode, DUE), at=next_day), received=next_day)
+    assert _night(engine, tmp_path, NIGHT + timedelta(days=1))["receipts_forgotten"] == 1
