@@ -50,6 +50,9 @@ class HoldStatus(StrEnum):
 
 OPEN_HOLD_STATUSES = (HoldStatus.QUEUED, HoldStatus.IN_TRANSIT, HoldStatus.READY)
 CLOSED_HOLD_STATUSES = (HoldStatus.FULFILLED, HoldStatus.CANCELLED, HoldStatus.EXPIRED)
+# Only the nightly job clears a hold's patron, and only a closed hold's; the database holds every
+# writer to that (migration 0018).
+OPEN_HOLD_NAMES_PATRON = "patron_id IS NOT NULL OR status IN ('fulfilled', 'cancelled', 'expired')"
 
 
 class Hold(SQLModel, table=True):
@@ -63,7 +66,10 @@ class Hold(SQLModel, table=True):
     passed, `patron_id` is cleared, like a returned loan's. An open hold always names its patron.
     """
 
-    __table_args__ = (sa.UniqueConstraint("bib_id", "queue_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("bib_id", "queue_number"),
+        sa.CheckConstraint(OPEN_HOLD_NAMES_PATRON, name="ck_hold_open_names_patron"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     patron_id: int | None = Field(default=None, foreign_key="patron.id", index=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from central.db import migrate, new_session
@@ -365,3 +366,21 @@ def test_migration_0015_refuses_to_go_down_once_the_night_forgot_a_holds_patron(
 
     assert (_revision(engine), _patron_id_nullable(engine), _holds(engine)) == (head, True, before)
     assert _hold_patron(engine, hold) is None
+
+
+def test_no_reading_history_the_database_refuses_an_open_hold_without_its_patron(
+    engine: Engine, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    """Only a closed hold may lose its patron (migration 0018): whatever writes, not only the
+    services, cannot leave an open hold nobody can be told about."""
+    hold = _queued_hold(ctx, make_patron, make_title)
+    with engine.connect() as connection:
+        with pytest.raises(IntegrityError), connection.begin():
+            connection.execute(update(Hold).where(col(Hold.id) == hold.id).values(patron_id=None))
+        with connection.begin():
+            connection.execute(
+                update(Hold).where(col(Hold.id) == hold.id).values(patron_id=None, status=HoldStatus.CANCELLED)
+            )
+    with new_session(engine) as session:
+        closed = session.get(Hold, hold.id)
+        assert closed is not None and closed.patron_id is None
