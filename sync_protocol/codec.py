@@ -120,8 +120,8 @@ def canonical_json_of_values(document: dict[str, Any]) -> bytes:
     whose `tzinfo` is `UTC`, and lists and dictionaries of these, without making it plain first.
 
     orjson writes each of these values as `to_plain` makes it (an instant with "Z" given
-    OPT_UTC_Z). An instant in another zone would keep its offset: the caller converts, or calls
-    `canonical_json`.
+    OPT_UTC_Z). An instant in another zone would keep its offset, and a set or a subclass of date
+    or datetime is refused: the caller makes sure of the types, or calls `canonical_json`.
     """
     try:
         return orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)

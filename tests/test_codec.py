@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync_protocol.codec import canonical_json, decode_instant, encode_instant
-from sync_protocol.operations import PAYLOAD_TYPES, Operation, Payload
+from sync_protocol.operations import PAYLOAD_TYPES, Lend, Operation, Payload
 
 _DEFINITION = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _SCALARS = st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text()
@@ -111,3 +112,26 @@ def test_b3_an_operations_checksum_bytes_are_the_canonical_json_of_its_wire_form
             operation.canonical_bytes()
         return
     assert operation.canonical_bytes() == expected
+
+
+class _LaterDate(date):
+    """A date subclass, as time-travel libraries make (orjson does not write these)."""
+
+
+def test_b3_an_operation_whose_values_are_not_exactly_their_declared_types_still_hashes_its_wire_form() -> None:
+    """A value of another type than its field declares (a datetime where a date is due, a
+    subclass) or an attribute set on a payload beyond its fields: the checksum must still cover
+    exactly what the wire carries, or central would refuse the batch as corrupted every time."""
+    tokyo = timezone(timedelta(hours=9))
+    extra = Lend("10000001", "3000000001", date(2026, 6, 24))
+    object.__setattr__(extra, "note", "not a field")
+    payloads: list[Payload] = [
+        Lend("10000001", "3000000001", datetime(2026, 6, 24, 9, 0, tzinfo=tokyo)),  # type: ignore[arg-type]
+        Lend("10000001", "3000000001", _LaterDate(2026, 6, 24)),
+        extra,
+    ]
+    for payload in payloads:
+        operation = Operation(
+            str(uuid.uuid4()), "BM1-A", 1, 1, datetime(2026, 6, 10, 1, 0, tzinfo=UTC), "", "S", payload
+        )
+        assert operation.canonical_bytes() == _DEFINITION.encode(operation.to_dict()).encode("utf-8")

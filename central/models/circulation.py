@@ -68,7 +68,7 @@ class Hold(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("bib_id", "queue_number"),
-        sa.CheckConstraint(OPEN_HOLD_NAMES_PATRON, name="ck_hold_open_names_patron"),
+        sa.CheckConstraint(OPEN_HOLD_NAMES_PATRON, name="open_names_patron"),  # ck_hold_open_names_patron
     )
 
     id: int | None = Field(default=None, primary_key=True)

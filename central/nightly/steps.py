@@ -97,7 +97,7 @@ def forget_change_log(night: Night) -> StepResult:
     `change_log_days` whole days ago (`changelog.forget_before`), after tonight's anonymisation
     has been logged."""
     cutoff = forgetting_cutoff(night.run_date, night.settings.change_log_days)
-    return StepResult({"forgotten": changelog.forget_before(night.service_ctx(), cutoff)})
+    return StepResult({"forgotten": changelog.forget_before(night.service_ctx(), cutoff, night.clock())})
 
 
 def send_mail(night: Night) -> StepResult:

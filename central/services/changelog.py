@@ -139,9 +139,10 @@ def stable_cursor(session: Session) -> int:
     return int(found or 0)
 
 
-def forget_before(ctx: ServiceContext, before: datetime) -> int:
-    """Mark where the log stands now, and delete the entries it already held at a mark made before
-    `before`; returns how many were deleted.
+def forget_before(ctx: ServiceContext, before: datetime, marked_at: datetime) -> int:
+    """Mark where the log stands at `marked_at` (the real time: a re-run of a past night must not
+    date today's position in the past), and delete the entries it already held at a mark made
+    before `before`; returns how many were deleted.
 
     No reading history: one transaction's entries sit in consecutive rows, so a desk lend's
     "roster" and "items" entries name its patron and its copy side by side. A van whose cursor is
@@ -159,7 +160,7 @@ def forget_before(ctx: ServiceContext, before: datetime) -> int:
             select(ChangeLogMark.cursor).order_by(col(ChangeLogMark.id).desc()).limit(1)
         ).scalar_one_or_none()
         if latest != newest:
-            session.add(ChangeLogMark(at=ctx.now, cursor=newest))
+            session.add(ChangeLogMark(at=marked_at, cursor=newest))
             session.flush()
         through = session.execute(
             select(func.max(ChangeLogMark.cursor)).where(col(ChangeLogMark.at) < before)

@@ -14,6 +14,7 @@ the message that named the card or barcode.
 """
 
 import json
+import logging
 from datetime import datetime
 
 from sqlalchemy import and_, or_, update
@@ -24,6 +25,8 @@ from central.models import AuditEntry, Conflict, ConflictStatus, SyncBatch
 from central.services import audit
 from central.services.context import ServiceContext, transaction
 from sync_protocol.codec import canonical_json
+
+logger = logging.getLogger(__name__)
 
 DECIDED = (ConflictStatus.RESOLVED, ConflictStatus.VOIDED)
 # What a decision's audit row keeps once forgotten: that it was taken, and which.
@@ -91,7 +94,8 @@ def forget_receipt_messages(ctx: ServiceContext, received_before: datetime) -> i
     many receipts changed. Outcomes, codes and conflict ids stay, so a replay is answered as before.
 
     Each receipt is read once: the night marks it (`messages_forgotten`) whether or not it had a
-    message, so a night reads only what came in since the last, a few receipts per transaction.
+    message, so a night reads only what came in since the last, a few receipts per transaction,
+    each transaction with its audit row (what one committed stays accounted for if a later fails).
     """
     changed = 0
     while True:
@@ -102,19 +106,37 @@ def forget_receipt_messages(ctx: ServiceContext, received_before: datetime) -> i
                 .order_by(col(SyncBatch.id))
                 .limit(RECEIPT_CHUNK)
             ).all()
+            emptied = 0
             for batch in batches:
-                receipt = json.loads(batch.receipt)
-                if any(operation["message"] for operation in receipt["operations"]):
-                    for operation in receipt["operations"]:
-                        operation["message"] = ""
-                    batch.receipt = canonical_json(receipt).decode()
-                    changed += 1
+                without = _without_messages(batch)
+                if without is not None:
+                    batch.receipt = without
+                    emptied += 1
                 batch.messages_forgotten = True
                 ctx.session.add(batch)
+            if emptied:
+                facts = {"receipts": emptied, "received_before": received_before}
+                audit.record(ctx, "sync_batch.forget_messages", "sync_batch", "*", after=facts)
+        changed += emptied
         if len(batches) < RECEIPT_CHUNK:
-            break
-    if changed:
-        with transaction(ctx.session):
-            facts = {"receipts": changed, "received_before": received_before}
-            audit.record(ctx, "sync_batch.forget_messages", "sync_batch", "*", after=facts)
-    return changed
+            return changed
+
+
+def _without_messages(batch: SyncBatch) -> str | None:
+    """The stored receipt with its messages emptied; None when it has none to empty.
+
+    Central wrote every receipt itself, so one it cannot read was damaged in the database: that is
+    logged, and the night goes on (a receipt failing every night would keep all later ones, stored
+    in order after it, from being forgotten).
+    """
+    try:
+        receipt = json.loads(batch.receipt)
+        operations = receipt["operations"]
+        if not any(operation["message"] for operation in operations):
+            return None
+        for operation in operations:
+            operation["message"] = ""
+    except (ValueError, TypeError, KeyError) as error:
+        logger.error("sync_batch %s: the stored receipt cannot be read (%r); its messages stay", batch.id, error)
+        return None
+    return canonical_json(receipt).decode()

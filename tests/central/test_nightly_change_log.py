@@ -18,7 +18,7 @@ from central.models import AuditEntry, ChangeLogEntry, ChangeLogMark
 from central.services.changelog import unpack_keys
 from central.services.circulation import lend
 from tests.central.conftest import NOW
-from tests.central.test_nightly_support import Ctx, MakePatron, MakeTitle, run_on, settings_for
+from tests.central.test_nightly_support import Ctx, MakePatron, MakeTitle, run_on, settings_for, tokyo_night
 
 LEND_DAY = date(2026, 6, 10)  # NOW's Tokyo date
 
@@ -83,3 +83,23 @@ def test_b6_the_change_log_keeps_its_newest_entry_so_ids_never_fall_below_a_vans
     with new_session(engine) as session:
         marks = session.exec(select(func.count()).select_from(ChangeLogMark)).one()
     assert marks <= 2  # the mark forgotten through, and tonight's
+
+
+def test_b6_re_running_a_past_night_does_not_make_the_next_night_forget_recent_entries(
+    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    """An operator re-runs the night of 30 days ago today (`central nightly --date`): the log's
+    position is marked as of now, not as of that night, so tomorrow's night keeps today's entries."""
+    settings = settings_for(engine, tmp_path, change_log_days=14)
+    _, copies = make_title(copies=3)
+    for copy in copies:
+        lend(ctx(), make_patron(), copy.barcode)
+    before = _entries(engine)
+    today = tokyo_night(LEND_DAY)
+
+    past = run_on(engine, settings, LEND_DAY - timedelta(days=30), clock=lambda: today)
+    tomorrow = run_on(engine, settings, LEND_DAY + timedelta(days=1))
+
+    assert not past.errors and not tomorrow.errors
+    assert tomorrow.counts["forget_change_log"]["forgotten"] == 0
+    assert _entries(engine)[: len(before)] == before

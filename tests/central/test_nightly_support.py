@@ -52,9 +52,10 @@ def tokyo_night(day: date) -> datetime:
 
 
 def run_on(engine: Engine, settings: Settings, day: date, **kw: Any) -> NightlyReport:
-    """Run the whole job for `day` as the scheduler would at 02:00 that night."""
+    """Run the whole job for `day` as the scheduler would at 02:00 that night (or at `clock`)."""
     kw.setdefault("transport", OutboxTransport(settings.mail_outbox))
-    return run_nightly(engine, settings, run_date=day, clock=lambda: tokyo_night(day), **kw)
+    kw.setdefault("clock", lambda: tokyo_night(day))
+    return run_nightly(engine, settings, run_date=day, **kw)
 
 
 def outbox(settings: Settings) -> list[EmailMessage]:

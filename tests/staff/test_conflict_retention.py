@@ -10,6 +10,7 @@ An automatic conflict nobody reviewed is settled by the night once its review wi
 An open conflict is never settled by the night: it holds an operation that was not applied.
 """
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -324,3 +325,31 @@ def test_no_reading_history_each_stored_receipt_is_gone_through_by_one_night_a_f
     next_day = NOW + timedelta(days=1, hours=1)
     van.send(van.op(ops.Lend(later.card_number, late_copy.barcode, DUE), at=next_day), received=next_day)
     assert _night(engine, tmp_path, NIGHT + timedelta(days=1))["receipts_forgotten"] == 1
+
+
+def test_no_reading_history_a_damaged_receipt_is_reported_and_does_not_keep_later_ones_from_being_forgotten(
+    engine: Engine,
+    tmp_path: Path,
+    van: VanOutbox,
+    ctx: Ctx,
+    session: Session,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, (copy,) = make_title()
+    van.send(van.op(ops.Lend(make_patron().card_number, copy.barcode, DUE)))
+    _stale_loan_conflict(van, ctx, session, make_patron, make_title)
+    with new_session(engine) as fresh:
+        first, second = fresh.exec(select(SyncBatch).order_by(col(SyncBatch.id))).all()
+        first.receipt = first.receipt[:40]  # damaged in the database
+        fresh.add(first)
+        fresh.commit()
+
+    assert _night(engine, tmp_path, NIGHT)["receipts_forgotten"] == 1
+
+    with new_session(engine) as fresh:
+        stored = fresh.get(SyncBatch, second.id)
+        assert stored is not None and stored.messages_forgotten
+        assert all(operation["message"] == "" for operation in json.loads(stored.receipt)["operations"])
+    assert f"sync_batch {first.id}: the stored receipt cannot be read" in caplog.text

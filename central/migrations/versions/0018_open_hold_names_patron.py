@@ -24,9 +24,9 @@ _OPEN_HOLD_NAMES_PATRON = "patron_id IS NOT NULL OR status IN ('fulfilled', 'can
 
 def upgrade() -> None:
     with op.batch_alter_table("hold", schema=None) as batch_op:
-        batch_op.create_check_constraint("ck_hold_open_names_patron", _OPEN_HOLD_NAMES_PATRON)
+        batch_op.create_check_constraint(op.f("ck_hold_open_names_patron"), _OPEN_HOLD_NAMES_PATRON)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("hold", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_hold_open_names_patron", type_="check")
+        batch_op.drop_constraint(op.f("ck_hold_open_names_patron"), type_="check")
