@@ -16,7 +16,16 @@ from sqlalchemy import exists, update
 from sqlmodel import col, select
 
 from central.bulk import ids, in_lists
-from central.models import AuditEntry, Conflict, ConflictStatus, Hold, InternetAccount, Loan, SyncOperation
+from central.models import (
+    AuditEntry,
+    Conflict,
+    ConflictStatus,
+    Hold,
+    HoldStatus,
+    InternetAccount,
+    Loan,
+    SyncOperation,
+)
 from central.models.circulation import CLOSED_HOLD_STATUSES
 from central.services import audit
 from central.services.context import ServiceContext, transaction
@@ -117,7 +126,7 @@ def anonymise_closed_holds(ctx: ServiceContext, closed_before: datetime) -> list
             )
             _forget_holders(ctx, keys)
         if hold_ids:
-            _count_cancelled_holds(ctx)
+            _count_cancelled_holds(ctx, hold_ids)
             audit.record(
                 ctx, "hold.anonymise", "hold", "*", after={"holds": len(hold_ids), "closed_before": closed_before}
             )
@@ -138,13 +147,29 @@ def _forget_holders(ctx: ServiceContext, hold_keys: Sequence[str]) -> None:
         ctx.session.add(entry)
 
 
-def _count_cancelled_holds(ctx: ServiceContext) -> None:
+def _count_cancelled_holds(ctx: ServiceContext, hold_ids: Sequence[int]) -> None:
     """Audit rows that list the holds a merge cancelled keep only how many, once none of those holds
-    names a patron any more (they were cancelled together, so they are forgotten the same night)."""
+    names a patron any more (they were cancelled together, so they are forgotten the same night).
+
+    A merge records its row at the instant it cancels the holds, so only the rows written at the
+    closing instants of tonight's cancelled holds are read (through the index on `at`), not every
+    merge the audit log ever held.
+    """
+    instants: set[datetime] = set()
+    for batch in in_lists(hold_ids):
+        instants.update(
+            closed
+            for closed in ctx.session.exec(
+                select(Hold.closed_at).where(col(Hold.id).in_(batch), Hold.status == HoldStatus.CANCELLED)
+            )
+            if closed is not None
+        )
     listing = [
         (entry, cancelled)
+        for batch in in_lists(sorted(instants))
         for entry in ctx.session.exec(
             select(AuditEntry).where(
+                col(AuditEntry.at).in_(batch),
                 col(AuditEntry.action).in_(_LISTS_CANCELLED_HOLDS),
                 col(AuditEntry.after).contains('"holds_cancelled":[', autoescape=True),
                 ~col(AuditEntry.after).contains('"holds_cancelled":[]', autoescape=True),

@@ -137,6 +137,7 @@ def _central_settings(root: Path) -> Settings:
         smtp_security="none",
         secret_key="simulation-secret-key-not-for-production",
         conflict_review_days=2,  # short, so that a run of a few simulated days settles some (B5)
+        change_log_days=1,  # short, so that vans pull after the log forgot what they had not seen (B6)
     )
 
 
