@@ -119,14 +119,15 @@ def withdraw(session: Session, notice_ids: Collection[int]) -> int:
     return int(result.rowcount)
 
 
-def forget(session: Session, event_prefix: str, object_ids: Sequence[int]) -> int:
-    """Delete the notices about these objects (no reading history survives an anonymised loan)."""
-    removed = 0
+def forget(session: Session, event_prefix: str, object_ids: Sequence[int]) -> list[int]:
+    """Delete the notices about these objects (no reading history survives an anonymised loan);
+    returns the ids of the notices deleted."""
+    removed: list[int] = []
     for batch in in_lists(object_ids):
-        result = session.exec(
-            delete(Notice).where(col(Notice.event).startswith(event_prefix), col(Notice.object_id).in_(batch))
-        )
-        removed += int(result.rowcount)
+        about = (col(Notice.event).startswith(event_prefix), col(Notice.object_id).in_(batch))
+        found = [notice_id for notice_id in session.exec(select(Notice.id).where(*about)) if notice_id is not None]
+        session.exec(delete(Notice).where(col(Notice.id).in_(found)))
+        removed += found
     return removed
 
 

@@ -6,7 +6,7 @@ connection however many notices it sends. Tests pass either; a fault shows up as
 
 import smtplib
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,8 @@ from typing import Literal, Protocol
 from central.settings import Settings
 
 Send = Callable[[EmailMessage], None]
+# The end of every message's Message-ID (before the "@"): which notice it is.
+_NOTICE_TAG = "notice-"
 
 
 class MailError(Exception):
@@ -28,6 +30,11 @@ class MailError(Exception):
 class MailTransport(Protocol):
     def open(self) -> AbstractContextManager[Send]:
         """Connect (or prepare), yield a `send` callable, disconnect."""
+        ...
+
+    def forget(self, notice_ids: Collection[int]) -> int:
+        """Delete what central itself kept of these notices' messages; returns how many
+        (no reading history: an overdue reminder lists the titles a patron borrowed)."""
         ...
 
 
@@ -41,6 +48,10 @@ class SmtpTransport:
     user: str = ""
     password: str = ""
     timeout: float = 30.0
+
+    def forget(self, notice_ids: Collection[int]) -> int:
+        """A message handed to the server has left central: nothing of it stays here."""
+        return 0
 
     @contextmanager
     def open(self) -> Iterator[Send]:
@@ -94,6 +105,22 @@ class OutboxTransport:
             raise MailError(f"outbox {self.folder}: {error}") from error
         yield self._write
 
+    def forget(self, notice_ids: Collection[int]) -> int:
+        """Delete the .eml files of these notices (named after their Message-ID, which ends with
+        `notice-<id>`, see `build_message`)."""
+        wanted = {f"{_NOTICE_TAG}{notice_id}" for notice_id in notice_ids}
+        if not wanted or not self.folder.is_dir():
+            return 0
+        removed = 0
+        try:
+            for path in self.folder.glob("*.eml"):
+                if path.stem.rsplit(".", 1)[-1] in wanted:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        except OSError as error:
+            raise MailError(f"outbox {self.folder}: {error}") from error
+        return removed
+
     def _write(self, message: EmailMessage) -> None:
         name = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
         target = self.folder / f"{name}.eml"
@@ -129,7 +156,7 @@ def build_message(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring=f"notice-{notice_id}", domain=domain)
+    message["Message-ID"] = make_msgid(idstring=f"{_NOTICE_TAG}{notice_id}", domain=domain)
     # RFC 3834: an automatic message; auto-responders should not answer the no-reply address.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, charset="utf-8", cte="base64")

@@ -72,21 +72,24 @@ def forgetting_cutoff(run_date: date, grace_days: int) -> datetime:
 
 def anonymise_loans(night: Night) -> StepResult:
     """No reading history: returned loans and closed holds lose their patron, their reminders and
-    hold-ready notices are deleted, and the van operations taken in before the same cutoff lose
-    their bodies (which name card and barcode, or a new patron's details), except those an
-    undecided conflict still needs."""
+    hold-ready notices are deleted (with their .eml files, when mail is written to a folder), and
+    the van operations taken in before the same cutoff lose their bodies (which name card and
+    barcode, or a new patron's details), except those an undecided conflict still needs."""
     cutoff = anonymisation_cutoff(night)
     with transaction(night.session):
         loan_ids = anonymise_returned_loans(night.service_ctx(), cutoff)
         hold_ids = anonymise_closed_holds(night.service_ctx(), cutoff)
-        forgotten = ledger.forget(night.session, OVERDUE_PREFIX, loan_ids)
-        forgotten += ledger.forget(night.session, HOLD_READY, hold_ids)
+        notices = ledger.forget(night.session, OVERDUE_PREFIX, loan_ids)
+        notices += ledger.forget(night.session, HOLD_READY, hold_ids)
         operations = forget_operation_bodies(night.service_ctx(), cutoff)
+    # Once the notices are gone for good: their files would only be orphans otherwise.
+    files = night.transport.forget(notices)
     return StepResult(
         {
             "anonymised": len(loan_ids),
             "holds_anonymised": len(hold_ids),
-            "notices_deleted": forgotten,
+            "notices_deleted": len(notices),
+            "mail_files_deleted": files,
             "operations_forgotten": operations,
         }
     )

@@ -47,6 +47,7 @@ def test_no_reading_history_returned_loan_cannot_be_joined_to_its_borrower_after
     renew(ctx(actor=f"patron:{patron.id}"), patron_loan(ctx(), patron, loan.id))  # type: ignore[arg-type]
     run_on(engine, settings, date(2026, 6, 25))  # 1 day overdue: a reminder names the loan
     assert set(_borrowers_of(engine, copy.id)) == {"読書家", f"patron:{patron.id}", str(patron.id)}
+    assert len(list(settings.mail_outbox.glob("*.eml"))) == 1  # the reminder, written to the folder
     return_item(ctx(now=NOW + timedelta(days=15)), copy.barcode)
 
     report = run_on(engine, settings, date(2026, 6, 26))
@@ -55,9 +56,11 @@ def test_no_reading_history_returned_loan_cannot_be_joined_to_its_borrower_after
         "anonymised": 1,
         "holds_anonymised": 0,
         "notices_deleted": 1,
+        "mail_files_deleted": 1,
         "operations_forgotten": 0,
     }
     assert _borrowers_of(engine, copy.id) == []
+    assert list(settings.mail_outbox.glob("*.eml")) == []  # its .eml went with the notice
     kept = fresh(engine, Loan, loan.id)
     assert (kept.patron_id, kept.item_id, kept.returned_at is not None) == (None, copy.id, True)
     with new_session(engine) as session:  # statistics keep their counts
@@ -89,3 +92,27 @@ def test_no_reading_history_grace_period_keeps_the_link_for_the_configured_days(
     assert fresh(engine, Loan, loan.id).patron_id is not None
     assert run_on(engine, settings, date(2026, 6, 13)).counts["anonymise_loans"]["anonymised"] == 1
     assert fresh(engine, Loan, loan.id).patron_id is None
+
+
+def test_no_reading_history_only_the_forgotten_loans_reminders_leave_the_mail_folder(
+    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    """Without SMTP, notices are written as .eml files: the reminder of a returned loan goes with
+    its notice, the reminder of a loan still out stays."""
+    settings = settings_for(engine, tmp_path)
+    _, (kept_copy, returned_copy) = make_title(copies=2)
+    lend(ctx(), make_patron(), kept_copy.barcode)
+    lend(ctx(), make_patron(), returned_copy.barcode)
+    run_on(engine, settings, date(2026, 6, 25))  # both 1 day overdue: two reminders
+    files = sorted(settings.mail_outbox.glob("*.eml"))
+    assert len(files) == 2
+    return_item(ctx(now=NOW + timedelta(days=15)), returned_copy.barcode)
+
+    report = run_on(engine, settings, date(2026, 6, 26))
+
+    assert report.counts["anonymise_loans"]["mail_files_deleted"] == 1
+    (left,) = settings.mail_outbox.glob("*.eml")
+    assert left in files
+    with new_session(engine) as session:
+        (notice,) = session.exec(select(Notice)).all()
+    assert left.stem.endswith(f"notice-{notice.id}")

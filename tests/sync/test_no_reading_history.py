@@ -59,6 +59,7 @@ def test_no_reading_history_a_van_lend_and_return_leave_no_card_or_barcode_in_th
         "anonymised": 1,
         "holds_anonymised": 0,
         "notices_deleted": 0,
+        "mail_files_deleted": 0,
         "operations_forgotten": 2,
     }
     kept = _operations(engine)
@@ -113,6 +114,7 @@ def test_no_reading_history_operation_bodies_are_kept_for_the_configured_grace_p
             "anonymised": 0,
             "holds_anonymised": 0,
             "notices_deleted": 0,
+            "mail_files_deleted": 0,
             "operations_forgotten": 0,
         }
     assert copy.barcode in _operations(engine)[0].body
