@@ -9,12 +9,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from central.bulk import in_lists
 from central.mail.templates import MailText
+from central.mail.transport import delete_files, notice_files
 from central.models import Notice, Patron
 from sync_protocol.email_address import check_email
 
@@ -129,6 +131,21 @@ def forget(session: Session, event_prefix: str, object_ids: Sequence[int]) -> li
         session.exec(delete(Notice).where(col(Notice.id).in_(found)))
         removed += found
     return removed
+
+
+def forget_files(session: Session, folder: Path) -> int:
+    """Delete the message files in the outbox folder whose notice no longer exists; returns how many.
+
+    No reading history: an overdue reminder lists the titles a patron borrowed. Going by what is
+    in the folder, not by the notices deleted tonight, catches up after a night that could not
+    delete them and whatever transport the night used. A file is never deleted while its notice
+    exists (SQLite may give a later notice a deleted one's id: its file then waits for that one).
+    """
+    files = notice_files(folder)
+    alive: set[int] = set()
+    for batch in in_lists(sorted(files)):
+        alive.update(found for found in session.exec(select(Notice.id).where(col(Notice.id).in_(batch))) if found)
+    return delete_files([path for notice_id, paths in files.items() if notice_id not in alive for path in paths])
 
 
 def mark_sent(session: Session, notice_id: int, now: datetime) -> None:

@@ -4,6 +4,7 @@ Both are opened once per run and give back a `send` callable, so a run makes one
 connection however many notices it sends. Tests pass either; a fault shows up as `MailError`.
 """
 
+import os
 import smtplib
 import ssl
 from collections.abc import Callable, Collection, Iterator
@@ -32,11 +33,6 @@ class MailTransport(Protocol):
         """Connect (or prepare), yield a `send` callable, disconnect."""
         ...
 
-    def forget(self, notice_ids: Collection[int]) -> int:
-        """Delete what central itself kept of these notices' messages; returns how many
-        (no reading history: an overdue reminder lists the titles a patron borrowed)."""
-        ...
-
 
 @dataclass(frozen=True)
 class SmtpTransport:
@@ -48,10 +44,6 @@ class SmtpTransport:
     user: str = ""
     password: str = ""
     timeout: float = 30.0
-
-    def forget(self, notice_ids: Collection[int]) -> int:
-        """A message handed to the server has left central: nothing of it stays here."""
-        return 0
 
     @contextmanager
     def open(self) -> Iterator[Send]:
@@ -105,22 +97,6 @@ class OutboxTransport:
             raise MailError(f"outbox {self.folder}: {error}") from error
         yield self._write
 
-    def forget(self, notice_ids: Collection[int]) -> int:
-        """Delete the .eml files of these notices (named after their Message-ID, which ends with
-        `notice-<id>`, see `build_message`)."""
-        wanted = {f"{_NOTICE_TAG}{notice_id}" for notice_id in notice_ids}
-        if not wanted or not self.folder.is_dir():
-            return 0
-        removed = 0
-        try:
-            for path in self.folder.glob("*.eml"):
-                if path.stem.rsplit(".", 1)[-1] in wanted:
-                    path.unlink(missing_ok=True)
-                    removed += 1
-        except OSError as error:
-            raise MailError(f"outbox {self.folder}: {error}") from error
-        return removed
-
     def _write(self, message: EmailMessage) -> None:
         name = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
         target = self.folder / f"{name}.eml"
@@ -130,6 +106,39 @@ class OutboxTransport:
             partial.replace(target)
         except OSError as error:
             raise MailError(f"outbox {target}: {error}") from error
+
+
+def notice_files(folder: Path) -> dict[int, list[Path]]:
+    """The message files in an outbox folder (`.eml`, and `.part` left by a write cut short) by the
+    notice they carry: the name is the Message-ID's, which ends with `notice-<id>` (`build_message`).
+    A folder never written to has none; one that cannot be read raises `MailError`."""
+    found: dict[int, list[Path]] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                stem, _, suffix = entry.name.rpartition(".")
+                tag = stem.rsplit(".", 1)[-1]
+                if suffix in ("eml", "part") and tag.startswith(_NOTICE_TAG) and tag[len(_NOTICE_TAG) :].isdigit():
+                    found.setdefault(int(tag[len(_NOTICE_TAG) :]), []).append(Path(entry.path))
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise MailError(f"outbox {folder}: {error}") from error
+    return found
+
+
+def delete_files(paths: Collection[Path]) -> int:
+    """Delete these message files; returns how many were there."""
+    removed = 0
+    for path in paths:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise MailError(f"outbox {path}: {error}") from error
+    return removed
 
 
 def transport_from_settings(settings: Settings) -> MailTransport:

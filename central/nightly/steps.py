@@ -82,8 +82,9 @@ def anonymise_loans(night: Night) -> StepResult:
         notices = ledger.forget(night.session, OVERDUE_PREFIX, loan_ids)
         notices += ledger.forget(night.session, HOLD_READY, hold_ids)
         operations = forget_operation_bodies(night.service_ctx(), cutoff)
-    # Once the notices are gone for good: their files would only be orphans otherwise.
-    files = night.transport.forget(notices)
+    # Once the notices are gone for good (committed): a file is deleted only when its notice is.
+    with transaction(night.session):
+        files = ledger.forget_files(night.session, night.settings.mail_outbox)
     return StepResult(
         {
             "anonymised": len(loan_ids),

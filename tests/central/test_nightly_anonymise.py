@@ -11,7 +11,7 @@ from central.models import AuditEntry, Loan, Notice, Patron
 from central.services.circulation import lend, patron_loan, renew, return_item
 from central.services.housekeeping import ANONYMOUS_PATRON
 from tests.central.conftest import NOW
-from tests.central.test_nightly_support import Ctx, MakePatron, MakeTitle, fresh, run_on, settings_for
+from tests.central.test_nightly_support import Ctx, MakePatron, MakeTitle, free_port, fresh, run_on, settings_for
 
 
 def _borrowers_of(engine: Engine, item_id: int | None) -> list[str]:
@@ -116,3 +116,22 @@ def test_no_reading_history_only_the_forgotten_loans_reminders_leave_the_mail_fo
     with new_session(engine) as session:
         (notice,) = session.exec(select(Notice)).all()
     assert left.stem.endswith(f"notice-{notice.id}")
+
+
+def test_no_reading_history_a_reminder_file_goes_even_when_the_night_that_forgets_it_sends_by_smtp(
+    engine: Engine, tmp_path: Path, ctx: Ctx, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    """The library configured SMTP after some nights of writing files: the night deletes the file
+    of every notice that no longer exists, not only through the way it sends its own mail."""
+    settings = settings_for(engine, tmp_path)
+    _, (copy,) = make_title()
+    lend(ctx(), make_patron(), copy.barcode)
+    run_on(engine, settings, date(2026, 6, 25))
+    assert len(list(settings.mail_outbox.glob("*.eml"))) == 1
+    return_item(ctx(now=NOW + timedelta(days=15)), copy.barcode)
+    with_smtp = settings_for(engine, tmp_path, smtp_host="127.0.0.1", smtp_port=free_port())  # nothing listens
+
+    report = run_on(engine, with_smtp, date(2026, 6, 26), transport=None)
+
+    assert report.counts["anonymise_loans"]["mail_files_deleted"] == 1
+    assert list(settings.mail_outbox.glob("*.eml")) == []

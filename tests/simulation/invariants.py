@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from bookmobile.store.connection import reading
 from bookmobile.store.snapshot_tables import read_snapshot
 from central.db import new_session
+from central.mail.transport import notice_files
 from central.models import Conflict, ConflictStatus, Hold, SyncOperation
 from central.models.circulation import CLOSED_HOLD_STATUSES, OPEN_HOLD_STATUSES
 from central.nightly.job import NightlyReport
@@ -49,6 +50,9 @@ BODIES_FORGOTTEN = (
 CONFLICTS_FORGOTTEN = (
     "after the nightly job no conflict decided before the cutoff keeps its facts, and no automatic"
     " conflict outlives its review window (B5)"
+)
+MAIL_FILES_FORGOTTEN = (
+    "after a night that wrote mail to the folder, every message file there is a notice the ledger holds"
 )
 NIGHT_OK = "every nightly step succeeds"
 VIEWS = "after a full sync the van's view is central's snapshot, with no local changes left (B6)"
@@ -199,6 +203,7 @@ def accounts_active_from(world: World) -> None:
 def after_night(world: World, report: NightlyReport, route: Route) -> None:
     world.check(NIGHT_OK, not report.errors, f"{report.run_date}: {report.errors}")
     notices_sent_once(world, report, route)
+    mail_files_forgotten(world, report, route)
     linked = rows(world, "SELECT id FROM loan WHERE returned_at IS NOT NULL AND patron_id IS NOT NULL")
     world.check(FORGOTTEN, not linked, f"{report.run_date}: loans {[r[0] for r in linked[:5]]}")
     cutoff = forgetting_cutoff(report.run_date, world.settings.loan_history_grace_days)
@@ -279,6 +284,17 @@ def notices_sent_once(world: World, report: NightlyReport, route: Route) -> None
             wrong.append(f"notice {key} delivered twice")
         world.delivered_keys.add(key)
     world.check_each(SENT_ONCE, wrong)
+
+
+def mail_files_forgotten(world: World, report: NightlyReport, route: Route) -> None:
+    """No reading history: a notice the night forgot (a returned loan's reminder, which lists the
+    titles) leaves no file behind, whatever way earlier nights sent their mail."""
+    if route is not Route.EML:
+        return
+    held = {row[0] for row in rows(world, "SELECT id FROM notice")}
+    files = notice_files(world.mailroom.folder)
+    wrong = [f"{report.run_date}: {path.name}" for found, paths in files.items() if found not in held for path in paths]
+    world.check_each(MAIL_FILES_FORGOTTEN, wrong)
 
 
 def views_agree(world: World, van: Van) -> None:

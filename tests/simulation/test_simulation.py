@@ -18,6 +18,7 @@ from tests.simulation.invariants import (
     CONFLICTS_FORGOTTEN,
     FORGOTTEN,
     HOLDS_FORGOTTEN,
+    MAIL_FILES_FORGOTTEN,
     SENT_ONCE,
     VIEWS,
 )
@@ -46,6 +47,7 @@ def test_a_simulated_month_keeps_every_invariant_under_faults(tmp_path: Path) ->
         HOLDS_FORGOTTEN,
         BODIES_FORGOTTEN,
         CONFLICTS_FORGOTTEN,
+        MAIL_FILES_FORGOTTEN,
         SENT_ONCE,
         VIEWS,
         RESTORE_STOPPED,
