@@ -5,6 +5,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from central.db import new_session
 from central.errors import AuthenticationFailed, InvalidInput, NotFound, RuleRefused
 from central.models import (
+    AuditEntry,
     Bib,
     Conflict,
     ConflictStatus,
@@ -39,6 +41,7 @@ from sync_protocol.batch import Outcome
 from sync_protocol.passwords import hash_password
 from sync_protocol.policy import CirculationPolicy
 from tests.central.conftest import NOW
+from tests.central.test_nightly_support import run_on, settings_for
 from tests.staff.helpers import audit_rows, conflicts_of
 from tests.sync.conftest import VanOutbox, reload
 
@@ -405,3 +408,37 @@ def test_spec1_b5_what_a_linked_operation_meets_when_applied_becomes_a_new_confl
     (stale,) = conflicts_of(session, "stale_loan_closed")
     assert result.raised == (stale.id,) and stale.status == ConflictStatus.AUTO
     assert open_loans(session, copy)[0].patron_id == walk_in.id
+
+
+def test_no_reading_history_a_merge_decided_in_a_conflict_names_its_cancelled_holds_no_more_after_the_night(
+    engine: Engine,
+    tmp_path: Path,
+    van: VanOutbox,
+    ctx: Ctx,
+    session: Session,
+    admin: StaffMember,
+    make_patron: MakePatron,
+    make_title: MakeTitle,
+) -> None:
+    """The decision's audit row lists the holds the merge cancelled; once those holds forgot their
+    patron, no audit row may still say whose they were."""
+    desk = make_patron(name="山田太郎", birth_date=date(1990, 5, 5))
+    bib, (copy,) = make_title()
+    lend(ctx(now=NOW - timedelta(days=3)), make_patron(), copy.barcode)
+    van.send(van.op(ops.RegisterPatron("80000001", "山田 太郎", "やまだたろう", date(1990, 5, 5), "", "", None)))
+    with transaction(session):
+        twin = session.exec(select(Patron).where(Patron.card_number == "80000001")).one()
+    place_hold(ctx(now=NOW + timedelta(hours=9)), desk, bib.id, ctx().location_id, "phone")
+    cancelled = place_hold(ctx(now=NOW + timedelta(hours=10)), twin, bib.id, ctx().location_id, "phone")
+    (conflict,) = conflicts_of(session, "duplicate_person")
+    merge = Decision(Action.MERGE, keep_patron_id=desk.id, drop_patron_id=twin.id)
+    decide(ctx(now=LATER, actor=admin.actor), conflict.id, merge)
+    assert any(str(cancelled.id) in row.after for row in audit_rows(session, "conflict.resolve"))
+
+    report = run_on(engine, settings_for(engine, tmp_path), LATER.date() + timedelta(days=1))
+
+    assert not report.errors and report.counts["anonymise_loans"]["holds_anonymised"] == 1
+    with new_session(engine) as fresh:
+        rows = fresh.exec(select(AuditEntry).where(col(AuditEntry.action).in_(["conflict.resolve", "patron.merge"])))
+        kept = [json.loads(row.after or "{}").get("holds_cancelled") for row in rows]
+    assert 1 in kept and not any(isinstance(listed, list) for listed in kept)  # a count, not whose holds
