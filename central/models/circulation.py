@@ -52,7 +52,9 @@ OPEN_HOLD_STATUSES = (HoldStatus.QUEUED, HoldStatus.IN_TRANSIT, HoldStatus.READY
 CLOSED_HOLD_STATUSES = (HoldStatus.FULFILLED, HoldStatus.CANCELLED, HoldStatus.EXPIRED)
 # Only the nightly job clears a hold's patron, and only a closed hold's; the database holds every
 # writer to that (migration 0018).
-OPEN_HOLD_NAMES_PATRON = "patron_id IS NOT NULL OR status IN ('fulfilled', 'cancelled', 'expired')"
+OPEN_HOLD_NAMES_PATRON = "patron_id IS NOT NULL OR status IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in CLOSED_HOLD_STATUSES)
+)
 
 
 class Hold(SQLModel, table=True):

@@ -13,6 +13,12 @@ def dump(facts: dict[str, Any] | None) -> str:
     return "" if facts is None else orjson.dumps(facts, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
+def facts(stored: str) -> dict[str, Any]:
+    """The facts `dump` stored ({} for none)."""
+    loaded: dict[str, Any] = orjson.loads(stored) if stored else {}
+    return loaded
+
+
 # The columns of `entry`'s dictionary, in its order (for inserting many rows at once).
 COLUMNS = ("at", "actor", "location_id", "action", "object_type", "object_id", "before", "after")
 

@@ -9,9 +9,7 @@ van operation's row, without its body.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-import orjson
 from sqlalchemy import exists, update
 from sqlmodel import col, select
 
@@ -77,15 +75,7 @@ def anonymise_returned_loans(ctx: ServiceContext, returned_before: datetime) -> 
         )
         for batch in in_lists(loan_ids):
             ctx.session.exec(update(Loan).where(col(Loan.id).in_(batch)).values(patron_id=None))
-            ctx.session.exec(
-                update(AuditEntry)
-                .where(
-                    AuditEntry.object_type == "loan",
-                    col(AuditEntry.object_id).in_([str(i) for i in batch]),
-                    col(AuditEntry.actor).startswith("patron:"),
-                )
-                .values(actor=ANONYMOUS_PATRON)
-            )
+            _anonymise_patron_actors(ctx, "loan", [str(i) for i in batch])
         if loan_ids:
             audit.record(
                 ctx, "loan.anonymise", "loan", "*", after={"loans": len(loan_ids), "returned_before": returned_before}
@@ -115,15 +105,7 @@ def anonymise_closed_holds(ctx: ServiceContext, closed_before: datetime) -> list
         for batch in in_lists(hold_ids):
             ctx.session.exec(update(Hold).where(col(Hold.id).in_(batch)).values(patron_id=None))
             keys = [str(i) for i in batch]
-            ctx.session.exec(
-                update(AuditEntry)
-                .where(
-                    col(AuditEntry.object_type) == "hold",
-                    col(AuditEntry.object_id).in_(keys),
-                    col(AuditEntry.actor).startswith("patron:"),
-                )
-                .values(actor=ANONYMOUS_PATRON)
-            )
+            _anonymise_patron_actors(ctx, "hold", keys)
             _forget_holders(ctx, keys)
         if hold_ids:
             _count_cancelled_holds(ctx, hold_ids)
@@ -131,6 +113,20 @@ def anonymise_closed_holds(ctx: ServiceContext, closed_before: datetime) -> list
                 ctx, "hold.anonymise", "hold", "*", after={"holds": len(hold_ids), "closed_before": closed_before}
             )
         return hold_ids
+
+
+def _anonymise_patron_actors(ctx: ServiceContext, object_type: str, keys: Sequence[str]) -> None:
+    """Audit rows of a patron's own actions on these objects (actor "patron:<id>") name the patron
+    no more."""
+    ctx.session.exec(
+        update(AuditEntry)
+        .where(
+            AuditEntry.object_type == object_type,
+            col(AuditEntry.object_id).in_(keys),
+            col(AuditEntry.actor).startswith("patron:"),
+        )
+        .values(actor=ANONYMOUS_PATRON)
+    )
 
 
 def _forget_holders(ctx: ServiceContext, hold_keys: Sequence[str]) -> None:
@@ -143,7 +139,7 @@ def _forget_holders(ctx: ServiceContext, hold_keys: Sequence[str]) -> None:
             col(AuditEntry.object_id).in_(hold_keys),
         )
     ):
-        entry.before = audit.dump({**_facts(entry.before), "hold_patron_id": None})
+        entry.before = audit.dump({**audit.facts(entry.before), "hold_patron_id": None})
         ctx.session.add(entry)
 
 
@@ -175,7 +171,7 @@ def _count_cancelled_holds(ctx: ServiceContext, hold_ids: Sequence[int]) -> None
                 ~col(AuditEntry.after).contains('"holds_cancelled":[]', autoescape=True),
             )
         )
-        if isinstance(cancelled := _facts(entry.after).get("holds_cancelled"), list)
+        if isinstance(cancelled := audit.facts(entry.after).get("holds_cancelled"), list)
     ]
     named: set[int] = set()
     for batch in in_lists(sorted({hold_id for _, cancelled in listing for hold_id in cancelled})):
@@ -183,13 +179,8 @@ def _count_cancelled_holds(ctx: ServiceContext, hold_ids: Sequence[int]) -> None
         named.update(hold_id for hold_id in still if hold_id is not None)
     for entry, cancelled in listing:
         if not named.intersection(cancelled):
-            entry.after = audit.dump({**_facts(entry.after), "holds_cancelled": len(cancelled)})
+            entry.after = audit.dump({**audit.facts(entry.after), "holds_cancelled": len(cancelled)})
             ctx.session.add(entry)
-
-
-def _facts(stored: str) -> dict[str, Any]:
-    facts: dict[str, Any] = orjson.loads(stored) if stored else {}
-    return facts
 
 
 def forget_operation_bodies(ctx: ServiceContext, received_before: datetime) -> int:

@@ -75,7 +75,7 @@ def _forget_decision_details(ctx: ServiceContext, conflict_ids: list[int]) -> No
         )
     ).all()
     for row in rows:
-        after = json.loads(row.after or "{}")
+        after = audit.facts(row.after)
         row.after = audit.dump({key: after[key] for key in _DECISION_KEPT if key in after})
         ctx.session.add(row)
 

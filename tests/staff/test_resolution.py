@@ -179,19 +179,27 @@ def test_spec6_b5_a_duplicate_registration_merged_moves_loans_holds_and_account_
         authenticate(ctx(now=LATER + timedelta(days=1)), twin.card_number, "vanpass88")
 
 
-def test_spec6_merging_two_holds_on_one_title_keeps_the_earlier_one(
-    van: VanOutbox, ctx: Ctx, session: Session, admin: StaffMember, make_patron: MakePatron, make_title: MakeTitle
-) -> None:
+def _twins_and_a_title_out_on_loan(
+    van: VanOutbox, ctx: Ctx, session: Session, make_patron: MakePatron, make_title: MakeTitle
+) -> tuple[Patron, Patron, Bib, Conflict]:
+    """SPEC 6: a patron registered at the desk, registered again on the van (a duplicate_person
+    conflict), and a title whose only copy is out, so that holds on it wait."""
     desk = make_patron(name="山田太郎", birth_date=date(1990, 5, 5))
-    borrower = make_patron()
     bib, (copy,) = make_title()
-    lend(ctx(now=NOW - timedelta(days=3)), borrower, copy.barcode)
+    lend(ctx(now=NOW - timedelta(days=3)), make_patron(), copy.barcode)
     van.send(van.op(ops.RegisterPatron("80000001", "山田 太郎", "やまだたろう", date(1990, 5, 5), "", "", None)))
     with transaction(session):
         twin = session.exec(select(Patron).where(Patron.card_number == "80000001")).one()
+    (conflict,) = conflicts_of(session, "duplicate_person")
+    return desk, twin, bib, conflict
+
+
+def test_spec6_merging_two_holds_on_one_title_keeps_the_earlier_one(
+    van: VanOutbox, ctx: Ctx, session: Session, admin: StaffMember, make_patron: MakePatron, make_title: MakeTitle
+) -> None:
+    desk, twin, bib, conflict = _twins_and_a_title_out_on_loan(van, ctx, session, make_patron, make_title)
     first = place_hold(ctx(now=NOW + timedelta(hours=9)), twin, bib.id, ctx().location_id, "phone")
     second = place_hold(ctx(now=NOW + timedelta(hours=10)), desk, bib.id, ctx().location_id, "phone")
-    (conflict,) = conflicts_of(session, "duplicate_person")
     decide(
         ctx(now=LATER, actor=admin.actor),
         conflict.id,
@@ -422,15 +430,9 @@ def test_no_reading_history_a_merge_decided_in_a_conflict_names_its_cancelled_ho
 ) -> None:
     """The decision's audit row lists the holds the merge cancelled; once those holds forgot their
     patron, no audit row may still say whose they were."""
-    desk = make_patron(name="山田太郎", birth_date=date(1990, 5, 5))
-    bib, (copy,) = make_title()
-    lend(ctx(now=NOW - timedelta(days=3)), make_patron(), copy.barcode)
-    van.send(van.op(ops.RegisterPatron("80000001", "山田 太郎", "やまだたろう", date(1990, 5, 5), "", "", None)))
-    with transaction(session):
-        twin = session.exec(select(Patron).where(Patron.card_number == "80000001")).one()
+    desk, twin, bib, conflict = _twins_and_a_title_out_on_loan(van, ctx, session, make_patron, make_title)
     place_hold(ctx(now=NOW + timedelta(hours=9)), desk, bib.id, ctx().location_id, "phone")
     cancelled = place_hold(ctx(now=NOW + timedelta(hours=10)), twin, bib.id, ctx().location_id, "phone")
-    (conflict,) = conflicts_of(session, "duplicate_person")
     merge = Decision(Action.MERGE, keep_patron_id=desk.id, drop_patron_id=twin.id)
     decide(ctx(now=LATER, actor=admin.actor), conflict.id, merge)
     assert any(str(cancelled.id) in row.after for row in audit_rows(session, "conflict.resolve"))
